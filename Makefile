@@ -1,0 +1,33 @@
+# The two commands of the README: `make test` and `make manual`.
+# Each one sets up .venv by itself on a machine with only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: test manual check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+# Checks every quiz (exit 1 = some printed answer is not verified, which the
+# manual reports as an erratum; exit 2 = a file is unusable, which stops the build).
+check: $(STAMP)
+	@for f in quizzes/*.toml; do \
+	  $(BIN)/quizproof check "$$f"; rc=$$?; \
+	  if [ $$rc -ge 2 ]; then echo "make: $$f is not a usable quiz file" >&2; exit $$rc; fi; \
+	done
+
+manual: check
+	@echo "the site is built by the manual issue; nothing more to build yet"
+
+clean:
+	rm -rf $(VENV) site build *.egg-info .pytest_cache .ruff_cache
