@@ -1,0 +1,178 @@
+"""numerics.race: the simulated race against values worked out by hand.
+
+Every check is a two-sided z-test at false-alarm rate 1e-6 (|z| <= 4.89).  The
+reference values are the textbook ones for a geometric number of steps per
+advance (q = lambda p2 + (1 - lambda) p1 the chance that a step advances):
+E[actions to the goal from i] = (N - i)/q and, by differentiating that in
+lambda, d/dlambda E[return] = (N - i)(p2 - p1)/q^2.  They are inputs of the
+tests, not something the simulator knows.
+"""
+
+import numpy as np
+import pytest
+
+from numerics.race import Race, RaceStats, one_step, python_loop, simulate
+from numerics.stats import Moments, difference, power_against, samples_needed, z_test
+
+EPISODES = 1 << 16
+
+
+def _value(race: Race, i: int, t: int) -> float:
+    q = race.advance_rate
+    return -(race.N - i) / q - (t if race.reward == "terminal" else 0)
+
+
+def _grad(race: Race, i: int) -> float:
+    q = race.advance_rate
+    return (race.N - i) * (race.advance_a2 - race.advance_a1) / q**2
+
+
+RACES = [
+    Race(0.5, 10),
+    Race(0.3, 4, reward="per-step"),
+    Race(0.6, 5, advance_a1=0.25, advance_a2=0.8),
+    Race(0.45, 3, advance_a1=0.5, advance_a2=0.9, reward="per-step"),
+]
+
+
+@pytest.mark.parametrize("race", RACES)
+@pytest.mark.parametrize("start", [(0, 0), (2, 7)])
+def test_value_and_reinforce_gradient(race, start):
+    s = simulate(race, EPISODES, start=start, seed=11)
+    assert s.episodes == EPISODES
+    v = z_test(s.ret.mean, s.ret.stderr, _value(race, *start))
+    g = z_test(s.reinforce.mean, s.reinforce.stderr, _grad(race, start[0]))
+    assert v.passed, v
+    assert g.passed, g
+    assert s.steps == pytest.approx(s.length.mean * s.episodes)
+
+
+@pytest.mark.parametrize("race", RACES[1:3])
+@pytest.mark.parametrize("action", [1, 2])
+def test_forced_first_action_gives_q(race, action):
+    """Q(s, a) = r(s, a) + E V(s'): with the value above for V."""
+    i, t = race.N - 1, 3  # the last advance: the forced step may end the episode
+    s = simulate(race, EPISODES, start=(i, t), first_action=action, seed=12)
+    p = race.advance_a2 if action == 2 else race.advance_a1
+    r = -1.0 if race.reward == "per-step" else 0.0
+    goal = 0.0 if race.reward == "per-step" else -(t + 1.0)
+    q = r + p * goal + (1 - p) * _value(race, i, t + 1)
+    assert z_test(s.ret.mean, s.ret.stderr, q).passed
+
+
+def test_quiz_race_a2c_and_negative_updates():
+    """The quiz's race at lambda = 1/2 with the advantages -1 and 1/lambda - 1 supplied."""
+    race = Race(0.5, 6)
+    lam = race.lam
+
+    def adv(i, t, a):
+        return np.where(a == 2, 1.0 / lam - 1.0, -1.0)
+
+    s = simulate(race, EPISODES, seed=13, advantage=adv)
+    assert s.a2c is not None
+    # REINFORCE moves lambda the wrong way on a sizeable share of episodes; A2C never
+    assert s.reinforce_negative > 0.1 * s.episodes
+    assert s.a2c_negative == 0
+    # both estimate the same gradient (difference of independent means)
+    other = simulate(race, EPISODES, seed=14)
+    est, se = difference(s.a2c, other.reinforce)
+    assert z_test(est, se, 0.0).passed
+    assert z_test(s.a2c.mean, s.a2c.stderr, _grad(race, 0)).passed
+    # and A2C has the smaller variance: s^2 intervals at 4.89 standard errors do not overlap
+    gap = s.reinforce.variance - s.a2c.variance
+    assert gap > 4.9 * np.hypot(s.reinforce.variance_stderr, s.a2c.variance_stderr)
+
+
+def test_a2c_sees_the_state_and_time():
+    """The caller's advantage receives the visited (i, t, a): A = t gives sum_k score_k t_k."""
+    race = Race(0.5, 1)
+    seen: list[tuple[int, int]] = []
+
+    def adv(i, t, a):
+        seen.append((int(i.max()), int(t.min())))
+        return np.zeros(i.shape)
+
+    s = simulate(race, 100, start=(0, 5), seed=1, advantage=adv)
+    assert s.a2c is not None
+    assert s.a2c.mean == 0.0
+    assert all(imax == 0 and tmin >= 5 for imax, tmin in seen)
+
+
+def test_same_seed_same_numbers_and_chunks_merge():
+    race = Race(0.4, 5, advance_a1=0.1, reward="per-step")
+    a = simulate(race, 5000, seed=3, chunk=1000, slots=256)
+    b = simulate(race, 5000, seed=3, chunk=1000, slots=256)
+    assert a == b
+    c = simulate(race, 5000, seed=4, chunk=1000, slots=256)
+    assert a != c
+    # many small chunks estimate the same value as one chunk
+    d = simulate(race, 5000, seed=5)
+    est, se = difference(a.ret, d.ret)
+    assert z_test(est, se, 0.0).passed
+
+
+def test_merge_of_stats():
+    race = Race(0.5, 3)
+    a = simulate(race, 300, seed=1)
+    b = simulate(race, 200, seed=2)
+    m = a + b
+    assert m.episodes == 500
+    assert m.ret.mean == pytest.approx((300 * a.ret.mean + 200 * b.ret.mean) / 500)
+    assert RaceStats() + a == a
+
+
+@pytest.mark.parametrize("race", [RACES[0], RACES[3]])
+def test_python_loop_simulates_the_same_race(race):
+    n = 20_000
+    steps, rets, grads = python_loop(race, n, start=(1, 2), seed=5)
+    assert steps > 0
+    loop_ret, loop_grad = Moments.of(rets), Moments.of(grads)
+    s = simulate(race, EPISODES, start=(1, 2), seed=6)
+    for ours, theirs in [(s.ret, loop_ret), (s.reinforce, loop_grad)]:
+        est, se = difference(ours, theirs)
+        assert z_test(est, se, 0.0).passed
+
+
+def test_one_step():
+    race = Race(0.5, 4)
+    st = one_step(race, (3, 6), 2, 100)
+    assert (st.next_i.mean, st.next_i.stderr, st.next_t.mean) == (4.0, 0.0, 7.0)
+    assert st.reward.mean == -7.0
+    st = one_step(race, (1, 6), 1, 100)
+    assert (st.next_i.mean, st.reward.mean) == (1.0, 0.0)
+    noisy = Race(0.5, 4, advance_a2=0.3, reward="per-step")
+    st = one_step(noisy, (1, 0), 2, 20_000, seed=2)
+    assert z_test(st.next_i.mean, st.next_i.stderr, 1.3).passed
+    assert st.reward.mean == -1.0
+
+
+def test_a_one_percent_error_is_caught_at_the_planned_size():
+    """The sample-size rule at work: plan n from a pilot's sigma, then a 1% slip fails."""
+    race = Race(0.5, 10)
+    truth = _value(race, 0, 0)
+    pilot = simulate(race, 4096, seed=20)
+    n = samples_needed(pilot.ret.std, 0.01 * abs(truth))
+    s = simulate(race, n, seed=21)
+    assert power_against(s.ret.stderr, 0.01 * truth) >= 0.98  # sigma from a pilot
+    assert z_test(s.ret.mean, s.ret.stderr, truth).passed
+    assert not z_test(s.ret.mean, s.ret.stderr, 1.01 * truth).passed
+    assert not z_test(s.ret.mean, s.ret.stderr, 0.99 * truth).passed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "start", "first"),
+    [
+        ({"lam": 1.0, "N": 3}, (0, 0), None),
+        ({"lam": 0.5, "N": 0}, (0, 0), None),
+        ({"lam": 0.5, "N": 3, "advance_a2": 1.5}, (0, 0), None),
+        ({"lam": 0.5, "N": 3, "advance_a2": 0.0}, (0, 0), None),
+        ({"lam": 0.5, "N": 3, "reward": "sometimes"}, (0, 0), None),
+        ({"lam": 0.5, "N": 3}, (3, 0), None),
+        ({"lam": 0.5, "N": 3}, (-1, 0), None),
+        ({"lam": 0.5, "N": 3}, (0, 0), 3),
+    ],
+)
+def test_bad_parameters_are_refused(kwargs, start, first):
+    with pytest.raises(ValueError, match=r"must|goal|never"):  # noqa: PT012
+        race = Race(**kwargs)
+        simulate(race, 10, start=start, first_action=first)
