@@ -68,7 +68,8 @@ def rules_from(quiz: Quiz) -> RaceRules:
     try:
         return RaceRules(probs["advance_prob_a1"], probs["advance_prob_a2"], reward)
     except RulesError as err:
-        raise FamilyError(f"[race]: {err}") from None
+        message = str(err).replace("advance_a", "advance_prob_a")  # the file's own key names
+        raise FamilyError(f"[race]: {message}") from None
 
 
 def _state(arg: sp.Basic, name: str) -> tuple[sp.Basic, sp.Basic]:
