@@ -16,6 +16,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable
 
+from quizproof import simulate
 from quizproof.checker import DEFAULT_TIMEOUT, QuizCheck, check, derive, form_json
 from quizproof.model import QuizFileError, load_quiz
 
@@ -30,6 +31,7 @@ SYMBOL = {
 # Further subcommands register here: name -> (add arguments, run) (see quizproof.simulate).
 Subcommand = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 EXTRA: dict[str, tuple[str, Subcommand]] = {}
+simulate.register(EXTRA)
 
 
 def _print_check(result: QuizCheck) -> None:

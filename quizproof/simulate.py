@@ -1,0 +1,740 @@
+r"""Where a printed answer meets a simulation of its problem's own process.
+
+For every claim with a value to simulate, the claim's answer (read in its
+problem's notation, as the checker reads it; every member of a chain) is
+evaluated at a few admissible parameter points and tested against a numpy
+simulation that knows nothing of the closed forms (:mod:`numerics`).  So a
+wrong printed answer fails here even when the derivation is right, and a
+wrong derivation cannot make a right answer fail.
+
+**What is simulated** (problem 3, the race; a file's ``[race]`` table sets the
+rules the simulation runs):
+
+| claim ids | simulated quantity |
+| --- | --- |
+| ``p3b.V``, ``p3c.V`` | mean return of episodes from $(i, t)$ |
+| ``p3c.Q.a1``, ``p3c.Q.a2`` | mean return with the first action forced |
+| ``p3c.A.a1``, ``p3c.A.a2`` | forced-action return minus return, independent runs |
+| ``p3b.series`` | mean number of actions to make one advance |
+| ``p3c.R.last`` | mean reward of $a_2$ in $(N-1, t)$ |
+| ``p3a.next.a1``, ``p3a.next.a2`` | mean next state $(i', t')$ after the action |
+| ``p3c.last_step`` | the problem's formulas for $Q$ at $i = N - 1$ against simulated $Q$ |
+| ``p3d.reinforce_can_decrease`` | whether some REINFORCE update at $\lambda = 1/2$ is negative |
+| ``p3d.a2c_never_decreases`` | whether no A2C update is negative, with the file's printed advantages |
+
+**How a check decides.**  Each point is a two-sided z-test
+$z = (\hat\theta - c)/\mathrm{se}$ at false-alarm rate $\alpha = 10^{-6}$
+(:mod:`numerics.stats`).  Unless ``samples`` fixes the number of episodes, a
+pilot run of $2^{14}$ episodes estimates the per-episode standard deviation
+$\sigma$ (inflated by 5% for the pilot's own error) and the run takes
+$n = \lceil ((z_{1-\alpha/2} + z_{0.99})\sigma/\delta)^2 \rceil$ episodes with
+$\delta = 1\%$ of the claimed value, so a claim off by 1% fails with
+probability at least $0.99$.  A claim passes when every point and every member
+of its chain passes.  A quantity that does not vary (a deterministic
+transition) is compared exactly, up to float rounding.
+
+Yes/no claims are decided by what the episodes show: a negative REINFORCE
+update either occurs or not; "A2C never decreases $\lambda$" passes when no
+episode's A2C update is negative (after $n$ clean episodes the chance of a
+negative update is below $-\ln\alpha/n$ at confidence $1-\alpha$).
+
+One seed fixes every number: the check of claim $c$ at point $p$ draws from
+``SeedSequence(seed, spawn_key=(c, p))``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations import race as race_derivations
+from derivations.race import N, RaceRules, i, lam, t
+from numerics import race as sim
+from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, Moments, samples_needed, z_test
+from quizproof.families import Context, FamilyError
+from quizproof.families import race as race_family
+from quizproof.model import Claim, Quiz, load_quiz
+from quizproof.notation import SUBJECT, NotationError, parse, yes_no
+
+PILOT = 1 << 14
+SIGMA_MARGIN = 1.05
+MAX_EPISODES = 50_000_000
+NEGATIVE_EPISODES = 200_000  # episodes per point for the sign-of-update claims
+
+# Admissible points (exact): N, lambda, i, t.  i = N - 1 keeps the variance of a return small.
+POINTS = (
+    (3, sp.Rational(1, 2), 2, 3),
+    (4, sp.Rational(3, 4), 2, 1),
+    (2, sp.Rational(2, 5), 1, 2),
+)
+PARAM_VALUES = (sp.Rational(1, 2), sp.Rational(2, 3), sp.Rational(3, 4))
+SIGN_LAMBDAS = (sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(4, 5))
+
+
+class SimulationError(ValueError):
+    """A claim cannot be simulated (its value is not a finite number at a point)."""
+
+
+# ---------------------------------------------------------------------------
+# Records
+
+
+@dataclass
+class PointCheck:
+    point: dict[str, str]
+    estimate: float
+    stderr: float
+    claimed: Any
+    z: float | None
+    passed: bool
+    episodes: int
+    note: str = ""
+
+
+@dataclass
+class ClaimCheck:
+    id: str
+    answer: str
+    points: list[PointCheck] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.points) and all(p.passed for p in self.points)
+
+    def worst(self) -> PointCheck:
+        def badness(p: PointCheck) -> tuple[int, float]:
+            z = p.z if p.z is not None and math.isfinite(p.z) else math.inf
+            return (0 if p.passed else 1, abs(z) if p.z is not None else 0.0)
+
+        return max(self.points, key=badness)
+
+    def as_json(self) -> dict[str, Any]:
+        w = self.worst()
+        return {
+            "id": self.id,
+            "answer": self.answer,
+            "estimate": _finite(w.estimate),
+            "stderr": _finite(w.stderr),
+            "claimed": _finite(w.claimed) if isinstance(w.claimed, float) else w.claimed,
+            "z": _finite(w.z),
+            "passed": self.passed,
+            "points": [
+                {
+                    "point": p.point,
+                    "estimate": _finite(p.estimate),
+                    "stderr": _finite(p.stderr),
+                    "claimed": _finite(p.claimed) if isinstance(p.claimed, float) else p.claimed,
+                    "z": _finite(p.z),
+                    "passed": p.passed,
+                    "episodes": p.episodes,
+                    **({"note": p.note} if p.note else {}),
+                }
+                for p in self.points
+            ],
+            **({"message": self.message} if self.message else {}),
+        }
+
+
+def _finite(x: float | None) -> float | None:
+    """JSON has no infinities: a non-finite number is written as null."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+# ---------------------------------------------------------------------------
+# Evaluating a claim at a point
+
+
+def _number(expr: sp.Basic, point: dict[sp.Symbol, sp.Basic]) -> float:
+    value = expr.subs(point)
+    if value.has(sp.Sum):
+        value = value.doit()
+    if value.free_symbols:
+        names = ", ".join(sorted(str(s) for s in value.free_symbols))
+        raise SimulationError(f"the answer still depends on {names} at a parameter point")
+    z = complex(sp.N(value, 30))
+    if not (math.isfinite(z.real) and abs(z.imag) <= 1e-12 * max(1.0, abs(z.real))):
+        raise SimulationError(f"the answer is not a finite real number at {_show(point)}")
+    return z.real
+
+
+def _show(point: dict[sp.Symbol, sp.Basic]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in point.items())
+
+
+def _members(claim: Claim, ctx: Context) -> list[sp.Basic]:
+    parsed = parse(claim.answer, ctx.scope)
+    if any(rel != "=" for rel in parsed.relations):
+        bad = next(rel for rel in parsed.relations if rel != "=")
+        raise NotationError(f"expected a value or a chain of '=', found {bad!r}")
+    members = [m for m in parsed.members if m is not SUBJECT]
+    if not members:
+        raise NotationError("the answer names what is asked but gives no value")
+    return members
+
+
+# ---------------------------------------------------------------------------
+# The race
+
+
+@dataclass(frozen=True)
+class RacePoint:
+    exact: dict[sp.Symbol, sp.Basic]
+    race: sim.Race
+    i: int
+    t: int
+
+    @property
+    def shown(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self.exact.items()}
+
+
+def race_points(rules: RaceRules, last: bool = False) -> list[RacePoint]:
+    """The admissible points of a check; ``last`` puts the state one advance from the goal."""
+    out = []
+    for n, (NN, lv, ii, tt) in enumerate(POINTS):
+        if last:
+            ii = NN - 1
+        exact: dict[sp.Symbol, sp.Basic] = {N: sp.Integer(NN), lam: lv, i: sp.Integer(ii)}
+        exact[t] = sp.Integer(tt)
+        for k, p in enumerate(rules.parameters):
+            exact[p] = PARAM_VALUES[(n + k) % len(PARAM_VALUES)]
+        out.append(RacePoint(exact, _race(rules, exact), ii, tt))
+    return out
+
+
+def _race(rules: RaceRules, exact: dict[sp.Symbol, sp.Basic]) -> sim.Race:
+    return sim.Race(
+        lam=float(exact[lam]),
+        N=int(exact[N]),
+        advance_a1=float(rules.advance_a1.subs(exact)),
+        advance_a2=float(rules.advance_a2.subs(exact)),
+        reward=rules.reward,
+    )
+
+
+class Planner:
+    """Runs simulations sized for a claim: pilot, sample-size rule, main run."""
+
+    def __init__(self, seed: int, samples: int | None):
+        self.seed = seed
+        self.samples = samples
+
+    def seedseq(self, *key: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.seed, spawn_key=key)
+
+    def size(self, sigma: float, claimed: float, scale: float) -> tuple[int, str]:
+        if self.samples is not None:
+            return self.samples, ""
+        delta = RELATIVE_DEVIATION * (abs(claimed) or abs(scale) or 1.0)
+        n = samples_needed(SIGMA_MARGIN * sigma, delta) if sigma > 0 else PILOT
+        if n > MAX_EPISODES:
+            return MAX_EPISODES, f"capped at {MAX_EPISODES} episodes: less than 99% power at 1%"
+        return max(n, 1000), ""
+
+
+def check_race_value(
+    plan: Planner,
+    key: tuple[int, int],
+    rp: RacePoint,
+    claimed: float,
+    runs: list[tuple[int, dict[str, Any]]],
+) -> PointCheck:
+    """Test ``claimed`` against the sum of sign * mean over independent runs.
+
+    A run is ``(sign, options)``; the option ``what`` picks the return
+    (default) or the number of actions; the rest go to :func:`numerics.race.simulate`.
+    """
+
+    def run(m: int, stage: int, n: int) -> Moments:
+        options = dict(runs[m][1])
+        what = options.pop("what", "ret")
+        stats = sim.simulate(rp.race, n, seed=plan.seedseq(*key, m, stage), **options)
+        return stats.length if what == "length" else stats.ret
+
+    pilots = [run(m, 0, PILOT) for m in range(len(runs))]
+    sigma = math.sqrt(sum(p.variance for p in pilots))  # independent runs: variances add
+    scale = sum(sign * p.mean for (sign, _), p in zip(runs, pilots, strict=True))
+    n, note = plan.size(sigma, claimed, scale)
+    est, var = 0.0, 0.0
+    for m, (sign, _) in enumerate(runs):
+        mom = run(m, 1, n)
+        est += sign * mom.mean  # $\hat\theta = \sum_m \pm \bar G_m$
+        var += mom.stderr**2 if mom.n > 1 else 0.0
+    test = z_test(est, math.sqrt(var), claimed)
+    return PointCheck(rp.shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+
+
+def _value_runs(cid: str, rp: RacePoint) -> list[tuple[int, dict[str, Any]]]:
+    start = (rp.i, rp.t)
+    if cid in ("p3b.V", "p3c.V"):
+        return [(1, {"start": start})]
+    if cid in ("p3c.Q.a1", "p3c.Q.a2"):
+        return [(1, {"start": start, "first_action": int(cid[-1])})]
+    if cid in ("p3c.A.a1", "p3c.A.a2"):
+        return [(1, {"start": start, "first_action": int(cid[-1])}), (-1, {"start": start})]
+    if cid == "p3b.series":
+        return [(1, {"start": (rp.race.N - 1, rp.t), "what": "length"})]
+    raise KeyError(cid)
+
+
+VALUE_IDS = ("p3b.V", "p3c.V", "p3c.Q.a1", "p3c.Q.a2", "p3c.A.a1", "p3c.A.a2", "p3b.series")
+STEP_IDS = ("p3a.next.a1", "p3a.next.a2", "p3c.R.last")
+SIGN_IDS = ("p3d.reinforce_can_decrease", "p3d.a2c_never_decreases")
+RACE_IDS = (*VALUE_IDS, *STEP_IDS, "p3c.last_step", *SIGN_IDS)
+
+
+def simulate_race_claim(
+    claim: Claim,
+    index: int,
+    quiz: Quiz,
+    ctx: Context,
+    plan: Planner,
+    tick: Callable[[], None],
+    done: dict[str, ClaimCheck] | None = None,
+) -> ClaimCheck:
+    """Simulate one claim of the race; ``done`` holds the checks already made in this run."""
+    rules: RaceRules = ctx.params
+    cid = claim.id
+    out = ClaimCheck(cid, claim.answer)
+    if cid in VALUE_IDS or cid in STEP_IDS:
+        members = _members(claim, ctx)
+        last = cid == "p3c.R.last"
+        for p, rp in enumerate(race_points(rules, last=last)):
+            for mi, member in enumerate(members):
+                key = (index, p, mi)
+                if cid in STEP_IDS:
+                    out.points.extend(_step_checks(cid, member, rp, plan, key))
+                else:
+                    if isinstance(member, sp.Tuple):
+                        raise SimulationError("a tuple where a single value is asked")
+                    claimed = _number(member, rp.exact)
+                    out.points.append(
+                        check_race_value(plan, key, rp, claimed, _value_runs(cid, rp))
+                    )
+            tick()
+        return out
+    if cid == "p3c.last_step":
+        return _last_step(claim, index, rules, plan, tick, out)
+    if cid == "p3d.reinforce_can_decrease":
+        return _reinforce_sign(claim, index, rules, plan, tick, out)
+    if cid == "p3d.a2c_never_decreases":
+        return _a2c_sign(claim, index, quiz, ctx, plan, tick, out, done or {})
+    raise KeyError(cid)
+
+
+def _step_checks(
+    cid: str, member: sp.Basic, rp: RacePoint, plan: Planner, key: tuple[int, ...]
+) -> list[PointCheck]:
+    action = 2 if cid in ("p3a.next.a2", "p3c.R.last") else 1
+    n = plan.samples or 100_000
+    st = sim.one_step(rp.race, (rp.i, rp.t), action, n, seed=plan.seedseq(*key))
+    if cid == "p3c.R.last":
+        if isinstance(member, sp.Tuple):
+            raise SimulationError("a tuple where a reward is asked")
+        pairs = [(st.reward, _number(member, rp.exact), "")]
+    else:
+        if not isinstance(member, sp.Tuple) or len(member) != 2:
+            raise SimulationError("expected a state (i', t')")
+        pairs = [
+            (st.next_i, _number(member[0], rp.exact), "i'"),
+            (st.next_t, _number(member[1], rp.exact), "t'"),
+        ]
+    checks = []
+    for mom, claimed, label in pairs:
+        test = z_test(mom.mean, mom.stderr if mom.variance > 0 else 0.0, claimed)
+        note = f"component {label}" if label else ""
+        checks.append(
+            PointCheck(rp.shown, mom.mean, test.stderr, claimed, test.z, test.passed, n, note)
+        )
+    return checks
+
+
+def _last_step(claim, index, rules, plan, tick, out: ClaimCheck) -> ClaimCheck:
+    """Yes/no: do the problem's Q formulas hold at i = N - 1?  Simulated Q decides."""
+    claimed_yes = yes_no(claim.answer)
+    agree = True
+    for p, rp in enumerate(race_points(rules, last=True)):
+        for action in (1, 2):
+            form = race_derivations.q_value(rules, action).result
+            value = _number(form, rp.exact)
+            runs = [(1, {"start": (rp.i, rp.t), "first_action": action})]
+            pc = check_race_value(plan, (index, p, action), rp, value, runs)
+            agree = agree and pc.passed
+            pc.note = f"Q((N-1, t), a_{action}) by the general formula"
+            out.points.append(pc)
+        tick()
+    for pc in out.points:
+        pc.passed = claimed_yes == agree
+        pc.claimed = "yes" if claimed_yes else "no"
+    return out
+
+
+def _reinforce_sign(claim, index, rules, plan, tick, out: ClaimCheck) -> ClaimCheck:
+    """Yes/no: at lambda = 1/2, does some REINFORCE update decrease lambda?"""
+    claimed_yes = yes_no(claim.answer)
+    n = plan.samples or NEGATIVE_EPISODES
+    for p, rp in enumerate(race_points(rules)):
+        exact = dict(rp.exact)
+        exact[lam] = sp.Rational(1, 2)
+        race = _race(rules, exact)
+        s = sim.simulate(race, n, start=(0, 0), seed=plan.seedseq(index, p))
+        freq = s.reinforce_negative / s.episodes
+        se = math.sqrt(freq * (1 - freq) / s.episodes)
+        seen = s.reinforce_negative > 0
+        shown = {str(k): str(v) for k, v in exact.items() if k not in (i, t)}
+        note = f"{s.reinforce_negative} of {s.episodes} REINFORCE updates negative"
+        out.points.append(
+            PointCheck(shown, freq, se, "yes" if claimed_yes else "no", None,
+                       seen == claimed_yes, n, note)
+        )  # fmt: skip
+        tick()
+    return out
+
+
+def _advantages(
+    quiz: Quiz, ctx: Context, rules: RaceRules, done: dict[str, ClaimCheck]
+) -> tuple[dict[int, sp.Basic], str]:
+    r"""The advantages A2C uses: the true $A^\pi$.
+
+    The file's printed advantages (what "given your answer to (c)" refers to)
+    when this run's simulation confirmed them; otherwise the derived ones.
+    """
+    forms: dict[int, sp.Basic] = {}
+    sources = []
+    for action in (1, 2):
+        cid = f"p3c.A.a{action}"
+        claim = next((c for c in quiz.claims if c.id == cid and not c.problem), None)
+        member = None
+        if claim is not None and cid in done and done[cid].passed:
+            try:
+                member = _members(claim, ctx)[-1]
+            except NotationError:
+                member = None
+        if member is None or isinstance(member, sp.Tuple):
+            member = race_derivations.advantage(rules, action).result
+            sources.append(f"derived A(a_{action})")
+        else:
+            sources.append(f"printed A(a_{action})")
+        forms[action] = member
+    return forms, " and ".join(sources)
+
+
+def _a2c_sign(claim, index, quiz, ctx, plan, tick, out: ClaimCheck, done) -> ClaimCheck:
+    """Yes/no: is no A2C update ever negative?"""
+    rules: RaceRules = ctx.params
+    claimed_yes = yes_no(claim.answer)
+    forms, source = _advantages(quiz, ctx, rules, done)
+    n = plan.samples or NEGATIVE_EPISODES
+    for p, rp in enumerate(race_points(rules)):
+        for q, lv in enumerate(SIGN_LAMBDAS):
+            exact = dict(rp.exact)
+            exact[lam] = lv
+            race = _race(rules, exact)
+            adv = _advantage_function(forms, exact)
+            s = sim.simulate(race, n, seed=plan.seedseq(index, p, q), advantage=adv)
+            freq = s.a2c_negative / s.episodes
+            se = math.sqrt(freq * (1 - freq) / s.episodes)
+            never = s.a2c_negative == 0
+            shown = {str(k): str(v) for k, v in exact.items() if k not in (i, t)}
+            note = f"{s.a2c_negative} of {s.episodes} A2C updates negative (advantages: {source})"
+            out.points.append(
+                PointCheck(shown, freq, se, "yes" if claimed_yes else "no", None,
+                           never == claimed_yes, n, note)
+            )  # fmt: skip
+        tick()
+    return out
+
+
+def _advantage_function(
+    forms: dict[int, sp.Basic], exact: dict[sp.Symbol, sp.Basic]
+) -> sim.Advantage:
+    """The advantages as numpy functions of (i, t): lambdified here, and only here."""
+    fixed = {k: v for k, v in exact.items() if k not in (i, t)}
+    funcs = {}
+    for action, form in forms.items():
+        expr = form.subs(fixed)
+        if expr.has(sp.Sum):
+            expr = expr.doit()
+        extra = expr.free_symbols - {i, t}
+        if extra:
+            names = ", ".join(sorted(str(s) for s in extra))
+            raise SimulationError(f"the advantage of a_{action} depends on {names}")
+        funcs[action] = sp.lambdify((i, t), expr, modules="numpy")
+
+    def advantage(ii: np.ndarray, tt: np.ndarray, a: np.ndarray) -> np.ndarray:
+        ones = np.ones(ii.shape)
+        a1 = np.asarray(funcs[1](ii, tt), dtype=np.float64) * ones
+        a2 = np.asarray(funcs[2](ii, tt), dtype=np.float64) * ones
+        return np.where(a == 2, a2, a1)
+
+    return advantage
+
+
+# ---------------------------------------------------------------------------
+# A quiz file
+
+
+@dataclass
+class QuizSimulation:
+    quiz: Quiz
+    seed: int
+    checks: list[ClaimCheck]
+    problems: list[str]
+    skipped: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "quiz": self.quiz.title,
+            "seed": self.seed,
+            "checks": [c.as_json() for c in self.checks],
+        }
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return 2
+        return 0 if all(c.passed for c in self.checks) else 1
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, stream=None):
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.on = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label = ""
+
+    def tick(self) -> None:
+        self.done += 1
+        self.draw()
+
+    def draw(self) -> None:
+        if not self.on:
+            return
+        width = 30
+        filled = width * self.done // self.total
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\rsimulate [{bar}] {self.done}/{self.total} {self.label:<28}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.on:
+            self.stream.write("\r" + " " * 80 + "\r")
+            self.stream.flush()
+
+
+def simulate(
+    quiz: Quiz, samples: int | None = None, seed: int = 0, progress: Progress | None = None
+) -> QuizSimulation:
+    if samples is not None and samples < 2:
+        raise ValueError(f"samples must be at least 2, got {samples}")
+    if seed < 0:
+        raise ValueError(f"seed must be nonnegative, got {seed}")
+    plan = Planner(seed, samples)
+    todo = [(n, c) for n, c in enumerate(quiz.claims) if c.id in RACE_IDS and c.problem is None]
+    skipped = [c.id for c in quiz.claims if c.id not in RACE_IDS]
+    problems = [f"{quiz.path}: claim {c.id}: {c.problem}" for c in quiz.claims if c.problem]
+    ctx = None
+    if todo:
+        try:
+            ctx = race_family.prepare(quiz)
+        except FamilyError as err:
+            problems.append(f"{quiz.path}: {err}")
+            return QuizSimulation(quiz, seed, [], problems, skipped)
+    bar = progress if progress is not None else Progress(len(POINTS) * len(todo))
+    # The advantages are simulated before the A2C claim that may use them.
+    todo.sort(key=lambda item: item[1].id == "p3d.a2c_never_decreases")
+    done: dict[str, ClaimCheck] = {}
+    made: list[tuple[int, ClaimCheck]] = []
+    for index, claim in todo:
+        bar.label = claim.id
+        bar.draw()
+        try:
+            check = simulate_race_claim(claim, index, quiz, ctx, plan, bar.tick, done)
+        except NotationError as err:  # unreadable input: reported, exit status 2
+            check = ClaimCheck(claim.id, claim.answer, message=f"cannot read the answer: {err}")
+            problems.append(f"{quiz.path}: claim {claim.id}: cannot read the answer: {err}")
+        except SimulationError as err:  # readable but no number to test: the claim fails
+            check = ClaimCheck(claim.id, claim.answer, message=f"cannot simulate: {err}")
+        done.setdefault(claim.id, check)
+        made.append((index, check))
+    bar.close()
+    checks = [check for _, check in sorted(made, key=lambda item: item[0])]
+    return QuizSimulation(quiz, seed, checks, problems, skipped)
+
+
+def simulate_quiz(path: str | Path, samples: int | None = None, seed: int = 0) -> dict:
+    """The JSON record of ``quizproof simulate FILE --json``.  Raises QuizFileError."""
+    return simulate(load_quiz(path), samples, seed).as_json()
+
+
+# ---------------------------------------------------------------------------
+# The benchmark
+
+
+BENCH_RACE = sim.Race(0.5, 10)  # the quiz's race: a2 advances, a1 does not, reward -T
+
+
+def bench(repeats: int = 5, episodes: int = 1 << 20, loop_episodes: int = 20_000) -> dict:
+    """Steps per second of the simulator, numpy's raw uniforms and a plain Python loop.
+
+    The three are measured in turns, ``repeats`` times, and the medians
+    reported; the ratio is the median of the per-round ratios (both rates
+    measured back to back, so load on the machine cancels).
+    """
+    sim.simulate(BENCH_RACE, 1 << 16, seed=0)  # warm up
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(0)))
+    buf = np.empty(sim.SLOTS)
+    sims, raws, loops, ratios = [], [], [], []
+    for r in range(repeats):
+        t0 = time.perf_counter()
+        s = sim.simulate(BENCH_RACE, episodes, seed=r)
+        sim_rate = s.steps / (time.perf_counter() - t0)
+        draws = 0
+        t0 = time.perf_counter()
+        while draws < s.steps:
+            rng.random(out=buf)
+            draws += buf.size
+        raw_rate = draws / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        steps, _, _ = sim.python_loop(BENCH_RACE, loop_episodes, seed=r)
+        loops.append(steps / (time.perf_counter() - t0))
+        sims.append(sim_rate)
+        raws.append(raw_rate)
+        ratios.append(sim_rate / raw_rate)
+    sim_med = statistics.median(sims)
+    loop_med = statistics.median(loops)
+    return {
+        "sim_steps_per_s": sim_med,
+        "rng_uniforms_per_s": statistics.median(raws),
+        "ratio_to_rng": statistics.median(ratios),
+        "python_loop_steps_per_s": loop_med,
+        "speedup_vs_python": sim_med / loop_med,
+        "repeats": repeats,
+        "race": {"lambda": BENCH_RACE.lam, "N": BENCH_RACE.N, "reward": BENCH_RACE.reward},
+    }
+
+
+# ---------------------------------------------------------------------------
+# The command line (registered into quizproof.cli)
+
+
+def _print_simulation(result: QuizSimulation) -> None:
+    quiz = result.quiz
+    print(f"{quiz.title}: simulated with seed {result.seed} ({quiz.path})")
+    width = max([len(c.id) for c in result.checks] + [5])
+    for c in result.checks:
+        if not c.points:
+            print(f"  {c.id:<{width}}  --    {c.message}")
+            continue
+        w = c.worst()
+        verdict = "pass" if c.passed else "FAIL"
+        if isinstance(w.claimed, str):
+            detail = w.note
+        else:
+            z = "exact" if w.z is None or w.stderr == 0 else f"z = {w.z:+.2f}"
+            detail = f"estimate {w.estimate:.6g} ± {w.stderr:.2g}, claimed {w.claimed:.6g}, {z}"
+        print(f"  {c.id:<{width}}  {verdict}  {detail}")
+    passed = sum(c.passed for c in result.checks)
+    print(
+        f"  {len(result.checks)} claims simulated: {passed} pass, {len(result.checks) - passed} "
+        f"fail (two-sided z-tests at false-alarm rate {FALSE_ALARM:g} per point)"
+    )
+    if result.skipped:
+        print(f"  nothing to simulate for: {', '.join(result.skipped)}")
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    quiz = load_quiz(args.file)
+    try:
+        result = simulate(quiz, args.samples, args.seed)
+    except ValueError as err:
+        print(f"quizproof: {args.file}: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(result.as_json(), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+        print()
+    else:
+        _print_simulation(result)
+    for line in result.problems:
+        print(line, file=sys.stderr)
+    return result.exit_code
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    result = bench(repeats=args.repeats)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"simulated race steps per second: {result['sim_steps_per_s']:.4g}")
+        print(f"numpy uniforms per second:       {result['rng_uniforms_per_s']:.4g}")
+        print(f"ratio to the uniform rate:       {result['ratio_to_rng']:.2f}")
+        print(f"plain Python loop steps/s:       {result['python_loop_steps_per_s']:.4g}")
+        print(f"speed-up over the Python loop:   {result['speedup_vs_python']:.1f}x")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be nonnegative, got {value}")
+    return value
+
+
+def _simulate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file")
+    p.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        help="episodes per simulation (default: sized so a 1%% error fails w.p. 0.99)",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="the seed of every number (default 0)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")  # fmt: skip
+
+
+def _bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--repeats", type=_positive_int, default=5, help="rounds (median reported)")
+
+
+def register(extra: dict) -> None:
+    """Add ``simulate`` and ``bench`` to the command line's subcommands."""
+    extra["simulate"] = (
+        "cross-check a quiz file's claims by simulating each problem",
+        (_simulate_arguments, cmd_simulate),
+    )
+    extra["bench"] = (
+        "measure the simulator against numpy's uniform rate and a Python loop",
+        (_bench_arguments, cmd_bench),
+    )
