@@ -14,7 +14,7 @@ rules the simulation runs):
 | --- | --- |
 | ``p3b.V``, ``p3c.V`` | mean return of episodes from $(i, t)$ |
 | ``p3c.Q.a1``, ``p3c.Q.a2`` | mean return with the first action forced |
-| ``p3c.A.a1``, ``p3c.A.a2`` | forced-action return minus return, independent runs |
+| ``p3c.A.a1``, ``p3c.A.a2`` | $\lambda D$ and $-(1-\lambda) D$, $D$ the paired difference of the returns after a forced $a_1$ and a forced $a_2$ |
 | ``p3b.series`` | mean number of actions to make one advance |
 | ``p3c.R.last`` | mean reward of $a_2$ in $(N-1, t)$ |
 | ``p3a.next.a1``, ``p3a.next.a2`` | mean next state $(i', t')$ after the action |
@@ -278,14 +278,34 @@ def check_race_value(
     return PointCheck(rp.shown, est, test.stderr, claimed, test.z, test.passed, n, note)
 
 
+def check_advantage(
+    plan: Planner, key: tuple[int, ...], rp: RacePoint, action: int, claimed: float
+) -> PointCheck:
+    r"""$A(s, a) = Q(s, a) - V(s)$ with $V(s) = (1-\lambda) Q(s, a_1) + \lambda Q(s, a_2)$.
+
+    So $A(s, a_1) = \lambda D$ and $A(s, a_2) = -(1-\lambda) D$ with
+    $D = Q(s, a_1) - Q(s, a_2)$, estimated from paired episodes
+    (:func:`numerics.race.simulate_pairs`).
+    """
+    lam_v = rp.race.lam
+    factor = lam_v if action == 1 else -(1.0 - lam_v)
+    start = (rp.i, rp.t)
+    pilot = sim.simulate_pairs(rp.race, PILOT, start=start, seed=plan.seedseq(*key, 0))
+    sigma = abs(factor) * (pilot.diff.std if pilot.diff.variance > 0 else 0.0)
+    n, note = plan.size(sigma, claimed, factor * pilot.diff.mean)
+    d = sim.simulate_pairs(rp.race, n, start=start, seed=plan.seedseq(*key, 1)).diff
+    est = factor * d.mean  # $\hat A = \lambda \bar D$ or $-(1-\lambda)\bar D$
+    se = abs(factor) * d.stderr if d.variance > 0 else 0.0
+    test = z_test(est, se, claimed)
+    return PointCheck(rp.shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+
+
 def _value_runs(cid: str, rp: RacePoint) -> list[tuple[int, dict[str, Any]]]:
     start = (rp.i, rp.t)
     if cid in ("p3b.V", "p3c.V"):
         return [(1, {"start": start})]
     if cid in ("p3c.Q.a1", "p3c.Q.a2"):
         return [(1, {"start": start, "first_action": int(cid[-1])})]
-    if cid in ("p3c.A.a1", "p3c.A.a2"):
-        return [(1, {"start": start, "first_action": int(cid[-1])}), (-1, {"start": start})]
     if cid == "p3b.series":
         return [(1, {"start": (rp.race.N - 1, rp.t), "what": "length"})]
     raise KeyError(cid)
@@ -322,9 +342,11 @@ def simulate_race_claim(
                     if isinstance(member, sp.Tuple):
                         raise SimulationError("a tuple where a single value is asked")
                     claimed = _number(member, rp.exact)
-                    out.points.append(
-                        check_race_value(plan, key, rp, claimed, _value_runs(cid, rp))
-                    )
+                    if cid in ("p3c.A.a1", "p3c.A.a2"):
+                        pc = check_advantage(plan, key, rp, int(cid[-1]), claimed)
+                    else:
+                        pc = check_race_value(plan, key, rp, claimed, _value_runs(cid, rp))
+                    out.points.append(pc)
             tick()
         return out
     if cid == "p3c.last_step":

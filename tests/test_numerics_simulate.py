@@ -1,0 +1,196 @@
+"""quizproof.simulate: printed answers against simulations, in agreement with the checker.
+
+Each point of a check is a two-sided z-test at false-alarm rate 1e-6, so a
+right answer fails a run with probability at most about 1e-6 per point; the
+wrong answers below are off by far more than the tests' resolution at the
+sample sizes used (their |z| is in the hundreds).
+"""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from quizproof.checker import check_quiz
+from quizproof.cli import main
+from quizproof.simulate import Progress, bench, simulate_quiz
+from tests.conftest import QUIZ4
+
+WRONG = [
+    ("p3b.V", r"-(t + (N - i)\lambda)"),
+    ("p3c.V", r"V^\pi(i, t) = -(N - i)/\lambda"),
+    ("p3c.A.a2", r"\frac{1}{\lambda}"),
+    ("p3c.A.a1", "1"),
+    ("p3c.Q.a1", r"Q^\pi((i, t), a_1) = -(t + (N - i)/\lambda)"),
+    ("p3c.Q.a2", r"-(t + (N - i - 1)/\lambda)"),
+    ("p3b.series", r"\lambda"),
+    ("p3a.next.a2", "(i, t + 1)"),
+    ("p3a.next.a1", "(i + 1, t + 1)"),
+    ("p3c.R.last", "-t"),
+    ("p3c.last_step", "no"),
+    ("p3d.reinforce_can_decrease", "no"),
+]
+
+SMALL = 20_000  # episodes per simulation where only gross errors are to be caught
+
+
+def _agree(path, record):
+    """Where the checker decides a claim, the simulation says the same."""
+    verdicts = {c["id"]: c["verdict"] for c in check_quiz(path)["claims"]}
+    decided = 0
+    for c in record["checks"]:
+        verdict = verdicts.get(c["id"])
+        if verdict in ("verified", "refuted"):
+            decided += 1
+            assert c["passed"] == (verdict == "verified"), (c, verdict)
+    return decided
+
+
+@pytest.fixture(scope="module")
+def quiz4_record():
+    return simulate_quiz(QUIZ4, seed=0)
+
+
+def test_quiz4_right_answers_pass_and_agree_with_check(quiz4_record):
+    record = quiz4_record
+    assert record["quiz"] == "Quiz 4"
+    assert record["seed"] == 0
+    ids = {c["id"] for c in record["checks"]}
+    assert {"p3b.V", "p3c.A.a1", "p3c.A.a2", "p3d.a2c_never_decreases"} <= ids
+    for c in record["checks"]:
+        assert set(c) >= {"id", "answer", "estimate", "stderr", "claimed", "z", "passed"}
+        assert c["passed"], c
+    assert _agree(QUIZ4, record) >= 11
+
+
+def test_quiz4_checks_have_the_power_the_rule_promises(quiz4_record):
+    """At the default size a 1% slip in a simulated value would give |z| > 4.89 + 2.33."""
+    for c in quiz4_record["checks"]:
+        for p in c["points"]:
+            if isinstance(p["claimed"], float) and p["stderr"]:
+                assert 0.01 * abs(p["claimed"]) / p["stderr"] >= 7.2 * 0.95, (c["id"], p)
+
+
+def test_wrong_answers_fail_and_agree_with_check(quiz_file):
+    path = quiz_file(WRONG)
+    record = simulate_quiz(path, samples=SMALL, seed=1)
+    assert len(record["checks"]) == len(WRONG)
+    for c in record["checks"]:
+        assert not c["passed"], c
+    assert _agree(path, record) == len(WRONG) - 1  # all but the unsupported p3d id
+
+
+def test_a2c_claim_follows_the_advantages_it_is_given(quiz_file):
+    """With printed advantages of the wrong sign that simulation rejects, the true ones are used."""
+    path = quiz_file([("p3c.A.a1", "1"), ("p3d.a2c_never_decreases", "yes")])
+    (adv, a2c) = simulate_quiz(path, samples=SMALL, seed=2)["checks"]
+    assert not adv["passed"]
+    assert a2c["passed"]
+    assert "derived A(a_1)" in a2c["points"][0]["note"]
+
+
+@pytest.mark.parametrize(
+    "race",
+    [
+        'advance_prob_a2 = "p"\nreward = "per-step"',
+        "advance_prob_a1 = '1/2'\nadvance_prob_a2 = '1'",
+        'reward = "per-step"',
+    ],
+)
+def test_variant_rules_drive_the_simulation(quiz_file, race):
+    """The quiz's printed answers under changed rules: simulate agrees with check on each."""
+    claims = [(c, a) for c, a in _quiz4_claims() if c.startswith("p3")]
+    path = quiz_file(claims, extra=f"[race]\n{race}\n")
+    record = simulate_quiz(path, samples=200_000, seed=3)
+    assert not all(c["passed"] for c in record["checks"])  # some printed answers break
+    assert _agree(path, record) >= 10
+
+
+def _quiz4_claims():
+    import tomllib
+
+    data = tomllib.loads(QUIZ4.read_text())
+    return [(c["id"], c["answer"]) for c in data["claims"]]
+
+
+def test_same_seed_same_numbers(quiz_file):
+    path = quiz_file([("p3b.V", r"-(t + (N - i)/\lambda)"), ("p3c.A.a2", r"1/\lambda - 1")])
+    a = simulate_quiz(path, samples=5000, seed=7)
+    b = simulate_quiz(path, samples=5000, seed=7)
+    c = simulate_quiz(path, samples=5000, seed=8)
+    assert json.dumps(a) == json.dumps(b)
+    assert json.dumps(a) != json.dumps(c)
+
+
+def test_cli_exit_status_and_json(quiz_file, capsys):
+    good = quiz_file([("p3b.V", r"-(t + (N - i)/\lambda)")])
+    assert main(["simulate", str(good), "--samples", "5000", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["checks"][0]["passed"]
+    bad = quiz_file([("p3b.V", r"-(t + (N - i)\lambda)")])
+    assert main(["simulate", str(bad), "--samples", "5000"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("claims", "extra", "args"),
+    [
+        ([("p3b.V", r"-(t + ")], "", []),  # unreadable answer
+        ([("p3b.V", "-t")], "[race]\nadvance_prob_a2 = '2'\n", []),  # not a probability
+        ([("p3b.V", "-t")], "", ["--samples", "0"]),
+        ([("p3b.V", "-t")], "", ["--seed", "-1"]),
+    ],
+)
+def test_cli_bad_input_is_status_2_with_one_line(quiz_file, capsys, claims, extra, args):
+    path = quiz_file(claims, extra=extra)
+    with pytest.raises(SystemExit) if args else _nothing() as exit_info:
+        code = main(["simulate", str(path), *args])
+    if args:
+        code = exit_info.value.code
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err
+    assert "Traceback" not in "\n".join(err)
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_cli_missing_file_is_status_2(tmp_path, capsys):
+    assert main(["simulate", str(tmp_path / "none.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_progress_only_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    plain, tty = io.StringIO(), Tty()
+    for stream in (plain, tty):
+        bar = Progress(3, stream)
+        bar.tick()
+        bar.close()
+    assert plain.getvalue() == ""
+    assert "1/3" in tty.getvalue()
+
+
+def test_bench_reports_its_rates():
+    record = bench(repeats=1, episodes=1 << 15, loop_episodes=500)
+    for key in ("sim_steps_per_s", "rng_uniforms_per_s", "ratio_to_rng", "python_loop_steps_per_s"):
+        assert record[key] > 0
+
+
+def test_simulate_subcommand_is_registered():
+    out = subprocess.run(
+        [sys.executable, "-m", "quizproof", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "simulate" in out.stdout
+    assert "bench" in out.stdout
