@@ -157,6 +157,55 @@ def _rem_dtype(need: int) -> type:
     return np.int64
 
 
+def _plain_lengths(
+    lam: float, need: int, episodes: int, rng: np.random.Generator, slots: int
+) -> np.ndarray:
+    """The quiz's own rules, terminal reward, no forced action: the length of each episode.
+
+    The same lockstep loop as :func:`_run_chunk`, cut to the bone (the
+    benchmark's path): per step one uniform, one comparison, one subtraction,
+    one test for the goal.
+    """
+    S = min(slots, episodes)
+    u = np.empty(S)
+    a2 = np.empty(S, dtype=np.int8)
+    a2b = a2.view(bool)
+    done = np.empty(S, dtype=bool)
+    rem = np.full(S, need, dtype=np.int8)  # advances still needed
+    first = np.zeros(S, dtype=np.int64)  # step at which the slot's episode began
+    rec = np.empty(episodes, dtype=np.int64)
+    pos, launched, g, n = 0, S, 0, S
+    rnd, less, sub, eq, nonzero = rng.random, np.less, np.subtract, np.equal, np.flatnonzero
+    uu, aa, ab, rr, dd = u, a2, a2b, rem, done
+    while n:
+        rnd(out=uu)
+        less(uu, lam, out=ab)  # $a_2 \iff u < \lambda$, and a_2 advances
+        sub(rr, aa, out=rr)
+        g += 1
+        eq(rr, 0, out=dd)
+        idx = nonzero(dd)
+        k = idx.size
+        if k:
+            sub(g, first[idx], out=rec[pos : pos + k])  # $L$
+            pos += k
+            r = min(k, episodes - launched)
+            launched += r
+            if r == k:
+                first[idx] = g
+                rem[idx] = need
+            else:
+                first[idx[:r]] = g
+                rem[idx[:r]] = need
+                keep = np.ones(n, dtype=bool)
+                keep[idx[r:]] = False
+                kk = nonzero(keep)
+                n = kk.size
+                rem[:n] = rem[kk]
+                first[:n] = first[kk]
+                uu, aa, ab, rr, dd = u[:n], a2[:n], a2b[:n], rem[:n], done[:n]
+    return rec
+
+
 def _run_chunk(
     race: Race,
     start: tuple[int, int],
@@ -180,6 +229,9 @@ def _run_chunk(
     tp = t0 + int(forced)  # time of the first policy step
     need_count = not plain or forced  # the number of a2 must be counted step by step
 
+    if plain and not forced and not per_step and advantage is None and need <= 127:
+        rec = _plain_lengths(lam, need, episodes, rng, slots)
+        return _summarise(race, tp, need, False, 0, rec, None, None, None)
     S = min(slots, episodes)
     rdt = _rem_dtype(need)
     u = np.empty(S)
@@ -305,6 +357,24 @@ def _run_chunk(
                 n = compact(idle, n)
     assert pos == episodes
 
+    return _summarise(race, tp, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_acc)
+
+
+def _summarise(
+    race: Race,
+    tp: int,
+    need: int,
+    forced: bool,
+    forced_steps: int,
+    rec_L: np.ndarray,
+    rec_n2: np.ndarray | None,
+    rec_H: np.ndarray | None,
+    rec_acc: np.ndarray | None,
+) -> RaceStats:
+    """Per-episode outputs from the recorded counts, summarised as moments."""
+    lam = race.lam
+    per_step = race.reward == "per-step"
+    episodes = rec_L.size
     if not per_step and rec_n2 is None and rec_acc is None:
         # Every output is a function of L alone: summarise its histogram.
         counts = np.bincount(rec_L)
