@@ -103,11 +103,21 @@ class STCheck:
     fd_error: float  # the finite differences' own error scale
 
 
+def _rng(seed: int | np.random.SeedSequence) -> np.random.Generator:
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return np.random.Generator(np.random.PCG64(ss))
+
+
 def straight_through_check(
-    seed: int = 0, B: int = 4, K: int = 5, I: int = 3, J: int = 2, beta: float = 0.25
+    seed: int | np.random.SeedSequence = 0,
+    B: int = 4,
+    K: int = 5,
+    I: int = 3,
+    J: int = 2,
+    beta: float = 0.25,
 ) -> STCheck:
     """Random instance of objectives (3) and (4); backward vs central differences."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    rng = _rng(seed)
     x = rng.normal(size=(B, I))
     E = rng.normal(size=(K, I))
     y = rng.uniform(-0.9, 0.9, size=(B, J))
@@ -178,7 +188,7 @@ def codebook_sgd(
     eta: float,
     steps: int,
     replicas: int,
-    seed: int = 0,
+    seed: int | np.random.SeedSequence = 0,
     update: Update | None = None,
 ) -> CodebookRun:
     """Stream ``steps`` vectors into each of ``replicas`` codebooks of ``K`` codewords.
@@ -187,7 +197,7 @@ def codebook_sgd(
     ``update(e, x, eta)`` replaces the SGD step (to test a claimed update rule).
     """
     step = sgd_step if update is None else update
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    rng = _rng(seed)
     R = replicas
     I = mixture.means.shape[1]
     E = mixture.sample((R, K), rng)
