@@ -7,8 +7,8 @@ simulation that knows nothing of the closed forms (:mod:`numerics`).  So a
 wrong printed answer fails here even when the derivation is right, and a
 wrong derivation cannot make a right answer fail.
 
-**What is simulated** (problem 3, the race; a file's ``[race]`` table sets the
-rules the simulation runs):
+**What is simulated.**  Problem 3, the race (a file's ``[race]`` table sets
+the rules the simulation runs):
 
 | claim ids | simulated quantity |
 | --- | --- |
@@ -20,18 +20,30 @@ rules the simulation runs):
 | ``p3a.next.a1``, ``p3a.next.a2`` | mean next state $(i', t')$ after the action |
 | ``p3c.last_step`` | the problem's formulas for $Q$ at $i = N - 1$ against simulated $Q$ |
 | ``p3d.reinforce_can_decrease`` | whether some REINFORCE update at $\lambda = 1/2$ is negative |
-| ``p3d.a2c_never_decreases`` | whether no A2C update is negative, with the file's printed advantages |
+| ``p3d.a2c_never_decreases`` | whether no A2C update is negative, with the true advantages |
+
+Problem 2, vector quantization: ``p2b.sgd_update`` and ``p2c.rolling_average``
+(an update of $e(k)$) are applied once against an SGD step on objective (4)
+and then drive a codebook on streaming Gaussian-mixture data, whose codewords
+must settle at the mean of their assigned vectors; ``p2a.straight_through``
+(an update of ``x.grad``) is compared with central differences of a smooth
+stand-in of objective (3).  Problem 1: ``p1a.identity`` and ``p1c.bound`` (the
+integrands) on random finite populations, encoders and models: the exact
+expectation on the finite support and a sampled one against $H(y)$ (equal for
+the identity and for the bound at the true models; never below for the bound).
 
 **How a check decides.**  Each point is a two-sided z-test
-$z = (\hat\theta - c)/\mathrm{se}$ at false-alarm rate $\alpha = 10^{-6}$
-(:mod:`numerics.stats`).  Unless ``samples`` fixes the number of episodes, a
-pilot run of $2^{14}$ episodes estimates the per-episode standard deviation
-$\sigma$ (inflated by 5% for the pilot's own error) and the run takes
-$n = \lceil ((z_{1-\alpha/2} + z_{0.99})\sigma/\delta)^2 \rceil$ episodes with
-$\delta = 1\%$ of the claimed value, so a claim off by 1% fails with
-probability at least $0.99$.  A claim passes when every point and every member
-of its chain passes.  A quantity that does not vary (a deterministic
-transition) is compared exactly, up to float rounding.
+$z = (\hat\theta - c)/\mathrm{se}$ (:mod:`numerics.stats`) with false-alarm
+rate $\alpha = 10^{-6}$ per point.  Unless ``samples`` fixes the number of
+episodes, it runs in two stages, each tested at $\alpha/2$ (so at most
+$\alpha$ together): a pilot of $2^{14}$ episodes, which already fails a claim
+far off; then a run of
+$n = \lceil ((z_{1-\alpha/4} + z_{0.99})\,\sigma/\delta)^2 \rceil$ episodes,
+$\sigma$ the pilot's per-episode standard deviation (inflated by 5% for the
+pilot's own error) and $\delta = 1\%$ of the claimed value, so a claim off by
+1% fails with probability at least $0.99$.  A claim passes when every point
+and every member of its chain passes.  A quantity that does not vary (a
+deterministic transition) is compared exactly, up to float rounding.
 
 Yes/no claims are decided by what the episodes show: a negative REINFORCE
 update either occurs or not; "A2C never decreases $\lambda$" passes when no
@@ -62,15 +74,16 @@ from derivations import race as race_derivations
 from derivations.race import N, RaceRules, i, lam, t
 from numerics import entropy, vq
 from numerics import race as sim
-from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, Moments, samples_needed, z_test
+from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, samples_needed, z_test
 from quizproof.families import Context, FamilyError
 from quizproof.families import race as race_family
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import BASE_FUNCTIONS, SUBJECT, NotationError, Scope, parse, yes_no
 
 PILOT = 1 << 14
+STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
 SIGMA_MARGIN = 1.05
-MAX_EPISODES = 50_000_000
+MAX_EPISODES = 20_000_000
 NEGATIVE_EPISODES = 200_000  # episodes per point for the sign-of-update claims
 
 # Admissible points (exact): N, lambda, i, t.  i = N - 1 keeps the variance of a return small.
@@ -243,7 +256,14 @@ def _race(rules: RaceRules, exact: dict[sp.Symbol, sp.Basic]) -> sim.Race:
 
 
 class Planner:
-    """Runs simulations sized for a claim: pilot, sample-size rule, main run."""
+    """Sizes and seeds the runs of a check.
+
+    With ``samples`` every run has that many episodes and each point is one
+    z-test at :data:`FALSE_ALARM`.  Otherwise a point is a two-stage test: the
+    pilot run is tested first, then a run sized by the sample-size rule, each
+    at half the false-alarm rate (so together at most :data:`FALSE_ALARM`):
+    a claim far off fails at the pilot's cost.
+    """
 
     def __init__(self, seed: int, samples: int | None):
         self.seed = seed
@@ -253,18 +273,37 @@ class Planner:
         return np.random.SeedSequence(self.seed, spawn_key=key)
 
     def size(self, sigma: float, claimed: float, scale: float) -> tuple[int, str]:
-        if self.samples is not None:
-            return self.samples, ""
         delta = RELATIVE_DEVIATION * (abs(claimed) or abs(scale) or 1.0)
-        n = samples_needed(SIGMA_MARGIN * sigma, delta) if sigma > 0 else PILOT
+        n = samples_needed(SIGMA_MARGIN * sigma, delta, alpha=STAGE_ALARM) if sigma > 0 else PILOT
         if n > MAX_EPISODES:
             return MAX_EPISODES, f"capped at {MAX_EPISODES} episodes: less than 99% power at 1%"
         return max(n, 1000), ""
 
+    def decide(
+        self,
+        shown: dict[str, str],
+        claimed: float,
+        estimate: Callable[[int, int], tuple[float, float, float]],
+    ) -> PointCheck:
+        """``estimate(stage, n) -> (estimate, stderr, per-episode sigma)`` for independent stages."""
+        if self.samples is not None:
+            est, se, _ = estimate(1, self.samples)
+            test = z_test(est, se, claimed)
+            return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, self.samples)
+        est, se, sigma = estimate(0, PILOT)
+        test = z_test(est, se, claimed, alpha=STAGE_ALARM)
+        if not test.passed:
+            note = "rejected by the pilot run (each stage at half the false-alarm rate)"
+            return PointCheck(shown, est, test.stderr, claimed, test.z, False, PILOT, note)
+        n, note = self.size(sigma, claimed, est)
+        est, se, _ = estimate(1, n)
+        test = z_test(est, se, claimed, alpha=STAGE_ALARM)
+        return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+
 
 def check_race_value(
     plan: Planner,
-    key: tuple[int, int],
+    key: tuple[int, ...],
     rp: RacePoint,
     claimed: float,
     runs: list[tuple[int, dict[str, Any]]],
@@ -275,23 +314,19 @@ def check_race_value(
     (default) or the number of actions; the rest go to :func:`numerics.race.simulate`.
     """
 
-    def run(m: int, stage: int, n: int) -> Moments:
-        options = dict(runs[m][1])
-        what = options.pop("what", "ret")
-        stats = sim.simulate(rp.race, n, seed=plan.seedseq(*key, m, stage), **options)
-        return stats.length if what == "length" else stats.ret
+    def estimate(stage: int, n: int) -> tuple[float, float, float]:
+        est, var, sigma2 = 0.0, 0.0, 0.0
+        for m, (sign, options) in enumerate(runs):
+            options = dict(options)
+            what = options.pop("what", "ret")
+            stats = sim.simulate(rp.race, n, seed=plan.seedseq(*key, m, stage), **options)
+            mom = stats.length if what == "length" else stats.ret
+            est += sign * mom.mean  # $\hat\theta = \sum_m \pm \bar G_m$
+            var += mom.stderr**2 if mom.variance > 0 else 0.0  # independent runs: variances add
+            sigma2 += mom.variance if mom.n > 1 else 0.0
+        return est, math.sqrt(var), math.sqrt(sigma2)
 
-    pilots = [run(m, 0, PILOT) for m in range(len(runs))]
-    sigma = math.sqrt(sum(p.variance for p in pilots))  # independent runs: variances add
-    scale = sum(sign * p.mean for (sign, _), p in zip(runs, pilots, strict=True))
-    n, note = plan.size(sigma, claimed, scale)
-    est, var = 0.0, 0.0
-    for m, (sign, _) in enumerate(runs):
-        mom = run(m, 1, n)
-        est += sign * mom.mean  # $\hat\theta = \sum_m \pm \bar G_m$
-        var += mom.stderr**2 if mom.n > 1 else 0.0
-    test = z_test(est, math.sqrt(var), claimed)
-    return PointCheck(rp.shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+    return plan.decide(rp.shown, claimed, estimate)
 
 
 def check_advantage(
@@ -305,15 +340,18 @@ def check_advantage(
     """
     lam_v = rp.race.lam
     factor = lam_v if action == 1 else -(1.0 - lam_v)
-    start = (rp.i, rp.t)
-    pilot = sim.simulate_pairs(rp.race, PILOT, start=start, seed=plan.seedseq(*key, 0))
-    sigma = abs(factor) * (pilot.diff.std if pilot.diff.variance > 0 else 0.0)
-    n, note = plan.size(sigma, claimed, factor * pilot.diff.mean)
-    d = sim.simulate_pairs(rp.race, n, start=start, seed=plan.seedseq(*key, 1)).diff
-    est = factor * d.mean  # $\hat A = \lambda \bar D$ or $-(1-\lambda)\bar D$
-    se = abs(factor) * d.stderr if d.variance > 0 else 0.0
-    test = z_test(est, se, claimed)
-    return PointCheck(rp.shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+
+    def estimate(stage: int, n: int) -> tuple[float, float, float]:
+        d = sim.simulate_pairs(rp.race, n, start=(rp.i, rp.t), seed=plan.seedseq(*key, stage)).diff
+        spread = d.variance > 0
+        est = factor * d.mean  # $\hat A = \lambda \bar D$ or $-(1-\lambda)\bar D$
+        return (
+            est,
+            abs(factor) * d.stderr if spread else 0.0,
+            abs(factor) * d.std if spread else 0.0,
+        )
+
+    return plan.decide(rp.shown, claimed, estimate)
 
 
 def _value_runs(cid: str, rp: RacePoint) -> list[tuple[int, dict[str, Any]]]:
