@@ -526,7 +526,12 @@ def _a2c_sign(claim, index, quiz, ctx, plan, tick, out: ClaimCheck, done) -> Cla
             se = math.sqrt(freq * (1 - freq) / s.episodes)
             never = s.a2c_negative == 0
             shown = {str(k): str(v) for k, v in exact.items() if k not in (i, t)}
-            note = f"{s.a2c_negative} of {s.episodes} A2C updates negative (advantages: {source})"
+            note = (
+                f"{s.a2c_negative} of {s.episodes} A2C updates negative (advantages: {source}); "
+                f"mean update {s.a2c.mean:.4g} ± {s.a2c.stderr:.2g}, variance {s.a2c.variance:.4g}"
+                f" against REINFORCE's {s.reinforce.mean:.4g} ± {s.reinforce.stderr:.2g}, "
+                f"variance {s.reinforce.variance:.4g}"
+            )
             out.points.append(
                 PointCheck(shown, freq, se, "yes" if claimed_yes else "no", None,
                            never == claimed_yes, n, note)
