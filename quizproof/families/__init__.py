@@ -92,7 +92,7 @@ def register(family: Family) -> Family:
 
 def _load() -> None:
     # Importing a family module registers it; the order is the order of `derive`.
-    from quizproof.families import race  # noqa: F401
+    from quizproof.families import entropy, race, vq  # noqa: F401
 
 
 def families() -> list[Family]:

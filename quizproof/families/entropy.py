@@ -94,7 +94,9 @@ def _joint_density(notes: list[str], psi_alone: bool):
             (("z", "y"), None): E.JOINT,
         }
         if pattern not in table:
-            raise NotationError("not a distribution of the joint: expected P(z|y), P(z), P(y|z) ...")
+            raise NotationError(
+                "not a distribution of the joint: expected P(z|y), P(z), P(y|z) ..."
+            )
         out = table[pattern]
         if psi_alone and out is E.MARG and PSI_ALONE_NOTE not in notes:
             notes.append(PSI_ALONE_NOTE)
@@ -127,7 +129,9 @@ def _entropy(app: Application) -> sp.Basic:
         for t in (E.CE_Z, E.CE_Y_GIVEN_Z):
             if p == t.distribution and q == _model_of(t):
                 return _term(t.key)
-        raise NotationError("a cross-entropy H(P, Q) of this problem pairs a true density with its model")
+        raise NotationError(
+            "a cross-entropy H(P, Q) of this problem pairs a true density with its model"
+        )
     names, bar = _pattern(app)
     key = "H(" + ", ".join(names[: bar if bar is not None else len(names)])
     if bar is not None:
@@ -226,7 +230,9 @@ def integrand_slip(claimed: sp.Expr, derived: sp.Expr) -> str | None:
         elif have == -want:
             parts.append(f"the sign of the {name} term is flipped")
         else:
-            parts.append(f"the {name} term has coefficient ${sp.latex(have)}$, not ${sp.latex(want)}$")
+            parts.append(
+                f"the {name} term has coefficient ${sp.latex(have)}$, not ${sp.latex(want)}$"
+            )
     if offset != 0:
         parts.append(f"an extra constant ${sp.latex(offset)}$")
     return "; ".join(parts) or None
@@ -244,12 +250,18 @@ def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict
     parsed = _read(claim, notes)
     if any(rel != "=" for rel in parsed.relations):
         bad = next(rel for rel in parsed.relations if rel != "=")
-        return {"verdict": "invalid", "message": f"expected an integrand, found the relation {bad!r}"}
+        return {
+            "verdict": "invalid",
+            "message": f"expected an integrand, found the relation {bad!r}",
+        }
     derived = derivation.result
     message = "; ".join(notes)
     for n, member in enumerate(parsed.members):
         if not isinstance(member, sp.Expr) or member.atoms(TermSymbol):
-            return {"verdict": "invalid", "message": "expected an integrand in the densities, e.g. -\\ln P_\\Phi(z)"}
+            return {
+                "verdict": "invalid",
+                "message": "expected an integrand in the densities, e.g. -\\ln P_\\Phi(z)",
+            }
         try:
             E.check_integrand(member)
         except E.IntegrandError as err:
@@ -257,7 +269,9 @@ def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict
         comp = E.compare_expectations(member, derived)
         which = f"member {n + 1} of the chain: " if len(parsed.members) > 1 else ""
         if comp.equal is False:
-            uses_models = bool({E.PRIOR, E.DEC} & (E.densities_in(member) | E.densities_in(derived)))
+            uses_models = bool(
+                {E.PRIOR, E.DEC} & (E.densities_in(member) | E.densities_in(derived))
+            )
             return {
                 "verdict": "refuted",
                 "evidence": which + comp.how,
@@ -279,14 +293,24 @@ def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict
     if len(parsed.members) > 1:
         evidence += f" (each of the {len(parsed.members)} members of the chain)"
     if not (E.densities_in(parsed.value) - {E.POP}) and claim.id == "p1a.identity":
-        message = "; ".join([*notes, "the answer is the left side of the identity, -ln Pop(y), itself"])
+        message = "; ".join(
+            [*notes, "the answer is the left side of the identity, -ln Pop(y), itself"]
+        )
     return {"verdict": "verified", "evidence": evidence, "message": message}
 
 
 # ---------------------------------------------------------------------------
 # Terms: 1(b), 1(d)
 
-ALL_WORDS = {"all", "all terms", "all of them", "all three", "all three terms", "every term", "each term"}
+ALL_WORDS = {
+    "all",
+    "all terms",
+    "all of them",
+    "all three",
+    "all three terms",
+    "every term",
+    "each term",
+}
 NONE_WORDS = {"none", "no term", "no terms", "none of them", "nothing", "neither"}
 EDGE_WORDS = re.compile(r"^\s*(just|only)\s+|\s+only\s*\.?\s*$", re.IGNORECASE)
 
@@ -295,7 +319,7 @@ def _split_top(text: str) -> list[str]:
     """Split at commas and the word 'and' outside parentheses."""
     parts, depth, cur = [], 0, ""
     for ch in text:
-        depth += ch in "({[" 
+        depth += ch in "({["
         depth -= ch in ")}]"
         if ch == "," and depth == 0:
             parts.append(cur)
@@ -332,7 +356,11 @@ def _named_terms(answer: str, universe: tuple[E.Term, ...], middle: E.Term) -> s
             keys.add(value.name)
             continue
         if isinstance(value, sp.Expr) and E.densities_in(value):
-            match = [t.key for t in universe if E.same_pointwise(value, t.integrand) or E.same_pointwise(value, -t.integrand)]
+            match = [
+                t.key
+                for t in universe
+                if E.same_pointwise(value, t.integrand) or E.same_pointwise(value, -t.integrand)
+            ]
             if match:
                 keys.add(match[0])
                 continue
@@ -371,14 +399,22 @@ def decide_terms(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str
         return {
             "verdict": "verified",
             "evidence": "the terms named are exactly those whose integrands use only the densities "
-            "that can be computed (" + ", ".join(sp.latex(c.canonical()) for c in sorted(computable, key=lambda c: c.__name__)) + ")",
+            "that can be computed ("
+            + ", ".join(
+                sp.latex(c.canonical()) for c in sorted(computable, key=lambda c: c.__name__)
+            )
+            + ")",
         }
     wrongly_in = sorted(claimed - derived)
     wrongly_out = sorted(derived - claimed)
     key = (wrongly_in or wrongly_out)[0]
     ok, missing = table[key]
     if wrongly_in:
-        slip = f"${names[key]}$ needs " + ", ".join(f"${sp.latex(m)}$" for m in missing) + ", which cannot be computed"
+        slip = (
+            f"${names[key]}$ needs "
+            + ", ".join(f"${sp.latex(m)}$" for m in missing)
+            + ", which cannot be computed"
+        )
     else:
         slip = f"${names[key]}$ uses only computable densities, so it can be estimated"
     return {
@@ -402,10 +438,34 @@ def prepare(quiz: Quiz) -> Context:
 
 
 SPECS = [
-    ClaimSpec("p1a.identity", "custom", r"$H(y)$ as an expectation (identity (1))", lambda ctx: E.identity_integrand(), decide_integrand),
-    ClaimSpec("p1b.estimable", "custom", r"terms of (1) estimable by sampling", lambda ctx: E.estimable_identity_terms(), decide_terms),
-    ClaimSpec("p1c.bound", "custom", r"the upper bound on $H(y)$", lambda ctx: E.upper_bound(), decide_integrand),
-    ClaimSpec("p1d.estimable", "custom", r"terms of the bound estimable by sampling", lambda ctx: E.estimable_bound_terms(), decide_terms),
+    ClaimSpec(
+        "p1a.identity",
+        "custom",
+        r"$H(y)$ as an expectation (identity (1))",
+        lambda ctx: E.identity_integrand(),
+        decide_integrand,
+    ),
+    ClaimSpec(
+        "p1b.estimable",
+        "custom",
+        r"terms of (1) estimable by sampling",
+        lambda ctx: E.estimable_identity_terms(),
+        decide_terms,
+    ),
+    ClaimSpec(
+        "p1c.bound",
+        "custom",
+        r"the upper bound on $H(y)$",
+        lambda ctx: E.upper_bound(),
+        decide_integrand,
+    ),
+    ClaimSpec(
+        "p1d.estimable",
+        "custom",
+        r"terms of the bound estimable by sampling",
+        lambda ctx: E.estimable_bound_terms(),
+        decide_terms,
+    ),
     ClaimSpec("p1e.vae", "yesno", r"the bound is the VAE objective", lambda ctx: E.vae_objective()),
 ]
 

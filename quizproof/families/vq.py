@@ -55,6 +55,12 @@ POINT_NAMES = {
 }
 
 
+def _point_name(cid: str, s: sp.Symbol) -> str:
+    if cid == "p2a.straight_through" and s in (V.x, V.e):
+        return {V.x: "x", V.e: r"e(\text{nearest}_E(x))"}[s]
+    return POINT_NAMES[s]
+
+
 def _one(app: Application, name: str) -> sp.Basic:
     if len(app.args) != 1 or app.bar is not None:
         raise NotationError(f"{name} takes one argument")
@@ -88,7 +94,9 @@ def _grad(value: sp.Basic) -> sp.Basic:
 
 def scope_for() -> Scope:
     functions = dict(BASE_FUNCTIONS)
-    functions.update({"nearest_E": _nearest, "nearest": _nearest, "e": _codeword, "x_Psi": _encoder})
+    functions.update(
+        {"nearest_E": _nearest, "nearest": _nearest, "e": _codeword, "x_Psi": _encoder}
+    )
     symbols = {
         "x": V.x,
         "y": Y,
@@ -107,6 +115,12 @@ def scope_for() -> Scope:
 
 def update_slip(op: str, target: sp.Expr, rhs: sp.Expr, derived_new: sp.Expr) -> str | None:
     """Name the slip of an update ``target op rhs`` whose new value is wrong."""
+    grads = {V.e: V.e_grad, V.x: V.x_grad}
+    if rhs.free_symbols & set(grads) and not derived_new.free_symbols & set(grads):
+        fixed = rhs.xreplace(grads)
+        new = {"+=": target + fixed, "-=": target - fixed}.get(op, fixed)
+        if sp.expand(new - derived_new) == 0:
+            return "a value is written where its gradient belongs: .grad is dropped"
     step = sp.expand(derived_new - target)  # the derived change
     tname = TARGET_NAMES.get(target, sp.latex(target))
     if op in ("<-", "=", ":="):
@@ -146,15 +160,24 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
     notes: list[str] = []
     if not parsed.relations:
         if claim.id == "p2a.straight_through":
-            return {"verdict": "invalid", "message": "expected an update of x.grad, e.g. x.grad += ..."}
+            return {
+                "verdict": "invalid",
+                "message": "expected an update of x.grad, e.g. x.grad += ...",
+            }
         op, lhs, rights = "<-", target, list(parsed.members)
     else:
         op, lhs, rights = parsed.relations[0], parsed.members[0], list(parsed.members[1:])
         if op not in ("<-", "=", ":=", "+=", "-="):
-            return {"verdict": "invalid", "message": f"expected an update (<-, =, +=), found {op!r}"}
+            return {
+                "verdict": "invalid",
+                "message": f"expected an update (<-, =, +=), found {op!r}",
+            }
         bad = [r for r in parsed.relations[1:] if r != "="]
         if bad:
-            return {"verdict": "invalid", "message": f"after the update only '=' may follow, found {bad[0]!r}"}
+            return {
+                "verdict": "invalid",
+                "message": f"after the update only '=' may follow, found {bad[0]!r}",
+            }
         if op == "=":
             notes.append(ASSIGN_NOTE)
     if lhs != target:
@@ -169,16 +192,21 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
         extra = rhs.free_symbols - {V.x, V.e, V.eta, V.x_grad, V.e_grad}
         if extra:
             names = ", ".join(sorted(sp.latex(s) for s in extra))
-            return {"verdict": "invalid", "message": f"the update uses {names}, which this step does not involve"}
+            return {
+                "verdict": "invalid",
+                "message": f"the update uses {names}, which this step does not involve",
+            }
         new = {"+=": lhs + rhs, "-=": lhs - rhs}.get(op, rhs)
-        diff = V.compare(new, derived, symbols=sorted(new.free_symbols | derived.free_symbols, key=str))
+        diff = V.compare(
+            new, derived, symbols=sorted(new.free_symbols | derived.free_symbols, key=str)
+        )
         which = f"form {n + 1} of the right side: " if len(rights) > 1 else ""
         if diff.equal is False and diff.point is not None:
             return {
                 "verdict": "refuted",
                 "evidence": which + "the new value differs from the derived one at an exact point",
                 "counterexample": {
-                    "point": {POINT_NAMES[s]: sp.latex(v) for s, v in diff.point.items()},
+                    "point": {_point_name(claim.id, s): sp.latex(v) for s, v in diff.point.items()},
                     "claimed": sp.latex(diff.claimed),
                     "derived": sp.latex(diff.derived),
                 },
@@ -188,7 +216,8 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
         if diff.equal is not True:
             return {
                 "verdict": "undecided",
-                "evidence": which + "the forms differ symbolically, yet no point tried tells them apart",
+                "evidence": which
+                + "the forms differ symbolically, yet no point tried tells them apart",
                 "message": "; ".join(notes),
             }
     evidence = "the new value the answer assigns simplifies to the derived one for every eta, x, e"
@@ -223,7 +252,8 @@ def decide_condition(claim: Claim, ctx: Context, derivation: Derivation) -> dict
     if not parsed.relations or any(r not in _REL for r in parsed.relations):
         return {"verdict": "invalid", "message": r"expected a condition such as \eta \le 1/2"}
     conds = [
-        _REL[r](a, b) for r, a, b in zip(parsed.relations, parsed.members, parsed.members[1:], strict=True)
+        _REL[r](a, b)
+        for r, a, b in zip(parsed.relations, parsed.members[:-1], parsed.members[1:], strict=True)
     ]
     h = sp.Symbol("eta", real=True)
     for c in conds:
@@ -239,7 +269,11 @@ def decide_condition(claim: Claim, ctx: Context, derivation: Derivation) -> dict
         msg = ""
         if claimed != loose:
             msg = "eta = 1/2 is excluded: there the step sets e to x and keeps nothing of the old value"
-        return {"verdict": "verified", "evidence": "the same set of learning rates as the derived condition", "message": msg}
+        return {
+            "verdict": "verified",
+            "evidence": "the same set of learning rates as the derived condition",
+            "message": msg,
+        }
     bad = (claimed - loose) if not claimed.is_subset(loose) else (strict - claimed)
     pt = _inside(bad)
     weight_e = 1 - 2 * pt
@@ -254,7 +288,9 @@ def decide_condition(claim: Claim, ctx: Context, derivation: Derivation) -> dict
                 + (r"\text{: an average}" if weight_e >= 0 else r"\text{: not an average}")
             ),
         },
-        "slip": "the condition is only sufficient" if claimed.is_subset(loose) else "the condition admits a negative weight",
+        "slip": "the condition is only sufficient"
+        if claimed.is_subset(loose)
+        else "the condition admits a negative weight",
     }
 
 
@@ -304,15 +340,47 @@ def prepare(quiz: Quiz) -> Context:
     def points():
         yield {V.eta: sp.Rational(1, 4), V.x: sp.Integer(0), V.e: sp.Integer(1)}
 
-    return Context(scope_for(), Domain((V.eta, V.x, V.e, V.x_grad, V.e_grad), points, {}, V.DOMAIN), None)
+    return Context(
+        scope_for(), Domain((V.eta, V.x, V.e, V.x_grad, V.e_grad), points, {}, V.DOMAIN), None
+    )
 
 
 SPECS = [
-    ClaimSpec("p2a.straight_through", "custom", r"the straight-through rule for $x.\text{grad}$", lambda ctx: V.straight_through(), decide_update),
-    ClaimSpec("p2b.sgd_update", "custom", r"one SGD step on the codebook objective", lambda ctx: V.sgd_update(), decide_update),
-    ClaimSpec("p2c.rolling_average", "custom", r"the SGD step as a rolling average", lambda ctx: V.rolling_average(), decide_update),
-    ClaimSpec("p2c.condition", "custom", r"learning rates for which it is a rolling average", lambda ctx: V.convexity_condition(), decide_condition),
-    ClaimSpec("p2c.ema_decay", "custom", r"the EMA decay of the same step", lambda ctx: V.ema_decay(), decide_ema),
+    ClaimSpec(
+        "p2a.straight_through",
+        "custom",
+        r"the straight-through rule for $x.\text{grad}$",
+        lambda ctx: V.straight_through(),
+        decide_update,
+    ),
+    ClaimSpec(
+        "p2b.sgd_update",
+        "custom",
+        r"one SGD step on the codebook objective",
+        lambda ctx: V.sgd_update(),
+        decide_update,
+    ),
+    ClaimSpec(
+        "p2c.rolling_average",
+        "custom",
+        r"the SGD step as a rolling average",
+        lambda ctx: V.rolling_average(),
+        decide_update,
+    ),
+    ClaimSpec(
+        "p2c.condition",
+        "custom",
+        r"learning rates for which it is a rolling average",
+        lambda ctx: V.convexity_condition(),
+        decide_condition,
+    ),
+    ClaimSpec(
+        "p2c.ema_decay",
+        "custom",
+        r"the EMA decay of the same step",
+        lambda ctx: V.ema_decay(),
+        decide_ema,
+    ),
 ]
 
 FAMILY = register(Family("vq", "2", {s.id: s for s in SPECS}, prepare))
