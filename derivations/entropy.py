@@ -188,6 +188,9 @@ def check_integrand(expr: sp.Expr) -> None:
     if stray:
         names = ", ".join(sorted(str(s) for s in stray))
         raise IntegrandError(f"the integrand depends on unknown symbols: {names}")
+    outside = expr.xreplace({app: sp.Dummy(positive=True) for app in densities_in(expr)})
+    if outside.free_symbols & {y, z}:
+        raise IntegrandError("y and z may appear only as the arguments of densities")
 
 
 # ---------------------------------------------------------------------------------------
@@ -414,6 +417,12 @@ def worlds(seed: int = 31230, count: int = 24) -> Iterable[World]:
         yield rational_world(rng, ny, nz)
 
 
+def larger_worlds(seed: int) -> list[World]:
+    """Random rational worlds larger than the symbolic ones, for exact checks."""
+    rng = random.Random(seed)
+    return [rational_world(rng, ny, nz) for ny, nz in ((4, 3), (5, 4), (6, 5))]
+
+
 # ---------------------------------------------------------------------------------------
 # Exact zero test for combinations of logarithms of rationals
 
@@ -471,6 +480,13 @@ class Term:
     distribution: sp.Expr | None = None  # the density the entropy is of
 
 
+class TermName(sp.Symbol):
+    """The name of an entropy term, printed in the quiz's LaTeX."""
+
+    def _latex(self, printer):
+        return TERM_LATEX.get(self.name, self.name)
+
+
 H_Y = Term("H(y)", "H(y)", -sp.log(POP), POP)
 H_Z = Term("H(z)", "H(z)", -sp.log(MARG), MARG)
 H_Z_GIVEN_Y = Term("H(z|y)", "H(z|y)", -sp.log(ENC), ENC)
@@ -487,6 +503,11 @@ CE_Y_GIVEN_Z = Term(
     -sp.log(DEC),
     POST,
 )
+
+TERMS: dict[str, Term] = {
+    t.key: t for t in (H_Y, H_Z, H_Z_GIVEN_Y, H_Y_GIVEN_Z, CE_Z, CE_Y_GIVEN_Z)
+}
+TERM_LATEX = {k: t.latex for k, t in TERMS.items()}
 
 # (1): H(y) = H(z) - H(z|y) + H(y|z), as (sign, term) on the right.
 IDENTITY_LHS = H_Y
@@ -599,6 +620,17 @@ def identity_integrand() -> Derivation:
                 sp.Eq(sp.Symbol("E"), w.H_y()),
             )
         )
+    larger = larger_worlds(seed=4)
+    for w in larger:
+        if exact_sign(w.expectation(result) - w.H_y()) != 0:
+            raise AssertionError("1(a) integrand fails on a rational world")  # pragma: no cover
+    steps.append(
+        Step(
+            "and, exactly over the primes, on random rational worlds of sizes "
+            + ", ".join(f"{w.ny}x{w.nz}" for w in larger),
+            sp.Eq(sp.Symbol("E") - sp.Symbol("H(y)"), 0, evaluate=False),
+        )
+    )
     return Derivation("p1a.identity", result, tuple(steps), DOMAIN)
 
 
@@ -637,7 +669,7 @@ def _estimable_derivation(id_: str, terms: Sequence[Term], computable, why: str)
             blocked = ", ".join(sp.latex(m) for m in missing)
             text = f"{t.key}: its integrand needs {blocked}, which we cannot evaluate"
         steps.append(Step(text, t.integrand))
-    result = sp.FiniteSet(*(sp.Symbol(k) for k, (ok, _) in table.items() if ok))
+    result = sp.FiniteSet(*(TermName(k) for k, (ok, _) in table.items() if ok))
     return Derivation(id_, result, tuple(steps), "samples y ~ Pop, z ~ P_Psi(z|y)")
 
 
@@ -709,6 +741,18 @@ def upper_bound() -> Derivation:
                 sp.Eq(sp.Symbol("gap"), sp.Symbol("KL_z") + sp.Symbol("KL_y|z")),
             )
         )
+    larger = larger_worlds(seed=6)
+    for w in larger:
+        gap, kl_z, kl_yz = bound_gap_at(w)
+        if exact_sign(gap - kl_z - kl_yz) != 0:
+            raise AssertionError("gap is not the KL sum on a rational world")  # pragma: no cover
+    steps.append(
+        Step(
+            "and, exactly over the primes, on random rational worlds of sizes "
+            + ", ".join(f"{w.ny}x{w.nz}" for w in larger),
+            sp.Eq(sp.Symbol("gap") - sp.Symbol("KL_z") - sp.Symbol("KL_y|z"), 0, evaluate=False),
+        )
+    )
     steps.extend(gibbs_inequality().steps[-1:])
     at_truth = _gap_at_truth()
     steps.append(

@@ -231,7 +231,7 @@ def test_bound_is_negative_elbo_on_rational_worlds(world):
 
 def test_estimable_terms_of_1():
     d = E.estimable_identity_terms()
-    assert d.result == sp.FiniteSet(sp.Symbol("H(z|y)"))
+    assert d.result == sp.FiniteSet(E.TermName("H(z|y)"))
     table = E.estimable((E.H_Y, E.H_Z, E.H_Z_GIVEN_Y, E.H_Y_GIVEN_Z), E.COMPUTABLE_1B)
     assert table["H(z)"] == (False, (E.MARG,))
     assert table["H(y)"] == (False, (E.POP,))
@@ -240,7 +240,7 @@ def test_estimable_terms_of_1():
 
 def test_estimable_terms_of_bound_all():
     d = E.estimable_bound_terms()
-    assert d.result == sp.FiniteSet(*(sp.Symbol(t.key) for _, t in E.bound_terms()))
+    assert d.result == sp.FiniteSet(*(E.TermName(t.key) for _, t in E.bound_terms()))
     assert len(d.result) == 3
 
 

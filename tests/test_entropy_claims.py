@@ -72,7 +72,40 @@ CASES = [
     ),
     ("p1a.identity", r"-\ln \text{Pop}(z)", "invalid", None),
     ("p1a.identity", r"-\ln Q(z)", "invalid", None),
+    (
+        "p1a.identity",
+        r"E_{y \sim \text{Pop}} -\ln \text{Pop}(y) = E_{y \sim \text{Pop}, z \sim P_\Psi(z|y)} -\ln P_\Psi(z) + \ln P_{\text{Pop},\Psi}(z|y) - \ln P_{\text{Pop},\Psi}(y|z)",
+        "verified",
+        "marginal",
+    ),
+    (
+        "p1a.identity",
+        r"H(y) = H(z) - H(z|y) + H(y|z) = E_{y \sim \text{Pop}, z \sim P_\Psi(z|y)}\left[-\ln P_{\text{Pop},\Psi}(z) + \ln P_\Psi(z|y) - \ln P_{\text{Pop},\Psi}(y|z)\right]",
+        "verified",
+        None,
+    ),
+    ("p1a.identity", r"H(y) = H(z) + H(z|y) + H(y|z)", "refuted", "sign"),
+    ("p1a.identity", r"-\ln(y)", "invalid", None),
     # 1(c): the bound
+    (
+        "p1c.bound",
+        r"H(y) \leq E_{y \sim \text{Pop}, z \sim P_\Psi(z|y)} -\ln P_\Phi(z) + \ln P_\Psi(z|y) - \ln P_\Theta(y|z)",
+        "verified",
+        None,
+    ),
+    (
+        "p1c.bound",
+        r"H(P_{\text{Pop},\Psi}(z), P_\Phi(z)) - H(z|y) + H(P_{\text{Pop},\Psi}(y|z), P_\Theta(y|z))",
+        "verified",
+        None,
+    ),
+    ("p1c.bound", r"H(y) \le -\ln P_\Phi(z) - \ln P_\Theta(y|z)", "refuted", "dropped"),
+    (
+        "p1c.bound",
+        r"H(y) \le -\ln P_\Phi(z) + \ln P_\Psi(z|y) - \ln P_\Theta(y|z) \le 0",
+        "invalid",
+        None,
+    ),
     ("p1c.bound", r"-\ln P_\Theta(y|z) + \ln P_\Psi(z|y) - \ln P_\Phi(z)", "verified", None),
     ("p1c.bound", r"\ln \frac{P_\Psi(z|y)}{P_\Phi(z)} - \ln P_\Theta(y|z)", "verified", None),
     ("p1c.bound", r"-\ln \frac{P_\Phi(z) P_\Theta(y|z)}{P_\Psi(z|y)}", "verified", None),
@@ -114,6 +147,9 @@ CASES = [
     # 1(e)
     ("p1e.vae", "It is exactly the same.", "verified", None),
     ("p1e.vae", "no", "refuted", None),
+    ("p1e.vae", "It is the negative ELBO of the VAE: the same objective.", "verified", None),
+    ("p1e.vae", "It is not the same.", "refuted", None),
+    ("p1e.vae", "banana", "invalid", None),
 ]
 
 

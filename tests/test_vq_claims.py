@@ -67,6 +67,12 @@ CASES = [
         "verified",
         None,
     ),
+    (
+        "p2c.rolling_average",
+        rf"e(k) \leftarrow e(k) + 2\eta({X} - e(k))",
+        "verified",
+        "not written",
+    ),
     ("p2c.rolling_average", rf"e(k) = (1 - \eta)e(k) + \eta {X}", "refuted", "factor 2"),
     ("p2c.rolling_average", rf"e(k) = (1 - 2\eta){X} + 2\eta e(k)", "refuted", None),
     (

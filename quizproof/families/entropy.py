@@ -46,6 +46,7 @@ from quizproof.notation import (
     Scope,
     normalise_words,
     parse,
+    yes_no,
 )
 
 # ---------------------------------------------------------------------------
@@ -60,17 +61,12 @@ PSI_POSTERIOR_NOTE = (
     r"$P_\Psi(y|z)$ is read as the posterior $P_{\text{Pop},\Psi}(y|z)$ of the joint"
 )
 
-TERMS: dict[str, E.Term] = {
-    t.key: t for t in (E.H_Y, E.H_Z, E.H_Z_GIVEN_Y, E.H_Y_GIVEN_Z, E.CE_Z, E.CE_Y_GIVEN_Z)
-}
-
-
-class TermSymbol(sp.Symbol):
-    """An entropy term named in an answer (``H(z|y)``), a symbol carrying its key."""
+TERMS = E.TERMS
+TermSymbol = E.TermName
 
 
 def _term(key: str) -> sp.Symbol:
-    return TermSymbol(key)
+    return E.TermName(key)
 
 
 def _pattern(app: Application) -> tuple[tuple[str, ...], int | None]:
@@ -238,31 +234,78 @@ def integrand_slip(claimed: sp.Expr, derived: sp.Expr) -> str | None:
     return "; ".join(parts) or None
 
 
+_EXPECTATION = re.compile(r"(?<![A-Za-z\\])(\\mathbb\{E\}|E)_\{")
+
+
+def strip_expectations(text: str) -> str:
+    r"""Drop expectation operators ``E_{y \sim \text{Pop}, z \sim P_\Psi(z|y)}`` (and ``[...]``).
+
+    Every expectation of problem 1 is over the joint (or a marginal of it, which is
+    the same for a function of fewer variables), so an equation between expectations
+    is decided by its integrands.
+    """
+    out = text
+    while True:
+        m = _EXPECTATION.search(out)
+        if not m:
+            return out
+        depth, k = 1, m.end()
+        while k < len(out) and depth:
+            depth += {"{": 1, "}": -1}.get(out[k], 0)
+            k += 1
+        if depth:
+            raise NotationError("an expectation's subscript is not closed")
+        rest = out[k:].lstrip()
+        if rest.startswith("["):
+            depth, q = 0, -1
+            while q + 1 < len(rest):
+                q += 1
+                depth += {"[": 1, "]": -1}.get(rest[q], 0)
+                if depth == 0:
+                    break
+            if depth:
+                raise NotationError("an expectation's bracket is not closed")
+            rest = "(" + rest[1:q] + ")" + rest[q + 1 :]
+        out = out[: m.start()] + " " + rest
+
+
 def _read(claim: Claim, notes: list[str]):
     if not isinstance(claim.answer, str):
         raise NotationError("the answer must be a string of LaTeX")
-    return parse(claim.answer, scope_for(notes))
+    return parse(strip_expectations(claim.answer), scope_for(notes))
+
+
+def _as_integrand(member: sp.Basic) -> sp.Expr:
+    """An answer's member as an integrand: entropy terms become their integrands."""
+    if not isinstance(member, sp.Expr):
+        raise E.IntegrandError(r"expected an integrand in the densities, e.g. -\ln P_\Phi(z)")
+    names = member.atoms(E.TermName)
+    return member.xreplace({t: TERMS[t.name].integrand for t in names})
 
 
 def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    """An integrand (or a chain of equal integrands) against the derived one."""
+    r"""An integrand, or a chain of them, against the derived one.
+
+    For 1(a) the chain is of equal members (``H(y) = ... = integrand``); for 1(c) the
+    members after a ``\le`` are the bound and those before it equal $H(y)$.
+    """
     notes: list[str] = []
     parsed = _read(claim, notes)
-    if any(rel != "=" for rel in parsed.relations):
-        bad = next(rel for rel in parsed.relations if rel != "=")
+    allowed = {"="} | ({"<="} if claim.id == "p1c.bound" else set())
+    bad = [rel for rel in parsed.relations if rel not in allowed]
+    if bad:
         return {
             "verdict": "invalid",
-            "message": f"expected an integrand, found the relation {bad!r}",
+            "message": f"expected an integrand, found the relation {bad[0]!r}",
         }
-    derived = derivation.result
+    if parsed.relations.count("<=") > 1:
+        return {"verdict": "invalid", "message": "expected at most one inequality"}
+    cut = parsed.relations.index("<=") + 1 if "<=" in parsed.relations else 0
+    targets = [E.IDENTITY_LHS.integrand] * cut + [derivation.result] * (len(parsed.members) - cut)
     message = "; ".join(notes)
-    for n, member in enumerate(parsed.members):
-        if not isinstance(member, sp.Expr) or member.atoms(TermSymbol):
-            return {
-                "verdict": "invalid",
-                "message": "expected an integrand in the densities, e.g. -\\ln P_\\Phi(z)",
-            }
+    for n, (member, derived) in enumerate(zip(parsed.members, targets, strict=True)):
         try:
+            member = _as_integrand(member)
             E.check_integrand(member)
         except E.IntegrandError as err:
             return {"verdict": "invalid", "message": str(err)}
@@ -292,7 +335,8 @@ def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict
     )
     if len(parsed.members) > 1:
         evidence += f" (each of the {len(parsed.members)} members of the chain)"
-    if not (E.densities_in(parsed.value) - {E.POP}) and claim.id == "p1a.identity":
+    value = _as_integrand(parsed.value)
+    if claim.id == "p1a.identity" and not (E.densities_in(value) - {E.POP}):
         message = "; ".join(
             [*notes, "the answer is the left side of the identity, -ln Pop(y), itself"]
         )
@@ -430,6 +474,56 @@ def decide_terms(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str
 
 
 # ---------------------------------------------------------------------------
+# 1(e): the VAE objective
+
+AFFIRM = (
+    "same",
+    "identical",
+    "equal",
+    "equivalent",
+    "exactly",
+    "the vae objective",
+    "negative elbo",
+)
+NEGATE = {"not", "no", "different", "differs", "unrelated", "never", "isn", "unlike"}
+
+
+def read_yes_no(answer: str) -> bool:
+    """yes/no, or a sentence saying the two are the same (or not)."""
+    try:
+        return yes_no(answer)
+    except NotationError:
+        pass
+    words = normalise_words(answer)
+    if set(words.split()) & NEGATE:
+        return False
+    if any(p in words for p in AFFIRM):
+        return True
+    raise NotationError(
+        f"expected yes, no, or a sentence saying whether they are the same: {answer!r}"
+    )
+
+
+def decide_vae(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    if not isinstance(claim.answer, str):
+        raise NotationError("the answer must be yes or no")
+    claimed = read_yes_no(claim.answer)
+    derived = derivation.result is sp.true
+    evidence = (
+        r"pointwise the bound's integrand is $-\ln P_\Theta(y|z) + [\ln P_\Psi(z|y) - \ln P_\Phi(z)]$; "
+        r"in expectation $E[-\ln P_\Theta(y|z)] + E_y KL(P_\Psi(z|y) \| P_\Phi(z))$, the negative ELBO "
+        "of a VAE with encoder Psi, prior Phi and decoder Theta"
+    )
+    if claimed == derived:
+        return {"verdict": "verified", "evidence": evidence}
+    return {
+        "verdict": "refuted",
+        "evidence": evidence,
+        "slip": "the bound is the VAE objective itself, not merely related to it",
+    }
+
+
+# ---------------------------------------------------------------------------
 # The family
 
 
@@ -466,7 +560,13 @@ SPECS = [
         lambda ctx: E.estimable_bound_terms(),
         decide_terms,
     ),
-    ClaimSpec("p1e.vae", "yesno", r"the bound is the VAE objective", lambda ctx: E.vae_objective()),
+    ClaimSpec(
+        "p1e.vae",
+        "custom",
+        r"the bound is the VAE objective",
+        lambda ctx: E.vae_objective(),
+        decide_vae,
+    ),
 ]
 
 FAMILY = register(Family("entropy", "1", {s.id: s for s in SPECS}, prepare))

@@ -220,10 +220,31 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
                 + "the forms differ symbolically, yet no point tried tells them apart",
                 "message": "; ".join(notes),
             }
+    average = claim.id == "p2c.rolling_average" and op in ("<-", "=", ":=")
+    if average and not any(is_weighted_average(r) for r in rights):
+        notes.append(
+            "equal to the rolling average, though not written as a weighted average "
+            r"$(1 - 2\eta)e(k) + 2\eta x_\Psi(y)$"
+        )
     evidence = "the new value the answer assigns simplifies to the derived one for every eta, x, e"
     if claim.id == "p2a.straight_through":
         evidence = "the new x.grad equals the derived accumulation x.grad + e(nearest_E(x)).grad"
     return {"verdict": "verified", "evidence": evidence, "message": "; ".join(notes)}
+
+
+def is_weighted_average(expr: sp.Expr) -> bool:
+    """Written as a e + b x (each term holds e or x alone) with a + b = 1."""
+    weights = {V.e: sp.Integer(0), V.x: sp.Integer(0)}
+    for term in sp.Add.make_args(expr):
+        held = term.free_symbols & set(weights)
+        if len(held) != 1:
+            return False
+        (v,) = held
+        coeff = sp.cancel(term / v)
+        if coeff.free_symbols & set(weights):
+            return False
+        weights[v] += coeff
+    return sp.simplify(weights[V.e] + weights[V.x] - 1) == 0
 
 
 TARGET = {
