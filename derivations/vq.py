@@ -37,6 +37,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sympy as sp
 
@@ -45,10 +46,26 @@ from derivations.core import Derivation, Step
 eta = sp.Symbol("eta", positive=True)  # the learning rate
 # One coordinate of each vector: every update below acts coordinate by coordinate
 # with scalar coefficients, so a coordinate stands for the vector.
-x = sp.Symbol("x", real=True)  # x_Psi(y), the encoder's output (the quantizer's input)
-e = sp.Symbol("e", real=True)  # e(nearest_E(x)), the codeword it is assigned to
-x_grad = sp.Symbol("x.grad", real=True)  # x.grad before back-propagating through the quantizer
-e_grad = sp.Symbol("e.grad", real=True)  # the gradient arriving at the quantizer's output
+
+
+class QuizSymbol(sp.Symbol):
+    """A coordinate of one of the quiz's vectors, printed in the quiz's LaTeX."""
+
+    LATEX: ClassVar[dict[str, str]] = {
+        "x": r"x_\Psi(y)",
+        "e": r"e(\text{nearest}_E(x_\Psi(y)))",
+        "x.grad": r"x.\text{grad}",
+        "e.grad": r"e(\text{nearest}_E(x)).\text{grad}",
+    }
+
+    def _latex(self, printer):
+        return self.LATEX.get(self.name, self.name)
+
+
+x = QuizSymbol("x", real=True)  # x_Psi(y), the encoder's output (the quantizer's input)
+e = QuizSymbol("e", real=True)  # e(nearest_E(x)), the codeword it is assigned to
+x_grad = QuizSymbol("x.grad", real=True)  # x.grad before back-propagating through the quantizer
+e_grad = QuizSymbol("e.grad", real=True)  # the gradient arriving at the quantizer's output
 mu = sp.Symbol("mu", real=True)  # E[x | nearest_E(x) = k]
 gamma = sp.Symbol("gamma", positive=True)  # an EMA decay
 
