@@ -23,7 +23,15 @@ from derivations.core import Derivation
 from derivations.race import N, RaceRules, RulesError, i, lam, t
 from quizproof.families import ClaimSpec, Context, Domain, Family, FamilyError, register
 from quizproof.model import Quiz
-from quizproof.notation import BASE_FUNCTIONS, Application, NotationError, Scope, parse, sigmoid
+from quizproof.notation import (
+    BASE_FUNCTIONS,
+    SUBJECT,
+    Application,
+    NotationError,
+    Scope,
+    parse,
+    sigmoid,
+)
 
 A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
 ACTIONS = {A1: 1, A2: 2}
@@ -126,6 +134,7 @@ def scope_for(rules: RaceRules) -> Scope:
         "a_2": A2,
         "e": sp.E,
         "pi": sp.pi,
+        "s_t+1": SUBJECT,  # "s_{t+1} = (i, t + 1)" names the next state
     }
     symbols.update({str(p): p for p in rules.parameters})
     functions = dict(BASE_FUNCTIONS)
