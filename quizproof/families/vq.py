@@ -113,6 +113,14 @@ def scope_for() -> Scope:
 # Updates: 2(a), 2(b), 2(c)
 
 
+def _factored(step: sp.Expr) -> str:
+    """The change as rate * (x - e) when it is one."""
+    rate = sp.cancel(step / (V.x - V.e))
+    if rate.free_symbols & {V.x, V.e}:
+        return sp.latex(step)
+    return sp.latex(rate) + r"\left(" + sp.latex(V.x - V.e, order="rev-lex") + r"\right)"
+
+
 def update_slip(op: str, target: sp.Expr, rhs: sp.Expr, derived_new: sp.Expr) -> str | None:
     """Name the slip of an update ``target op rhs`` whose new value is wrong."""
     grads = {V.e: V.e_grad, V.x: V.x_grad}
@@ -127,7 +135,7 @@ def update_slip(op: str, target: sp.Expr, rhs: sp.Expr, derived_new: sp.Expr) ->
         if sp.expand(rhs - step) == 0:
             written = r"\leftarrow" if op == "<-" else op
             return (
-                f"the right side is the change ${sp.latex(step)}$, not the new value: the current "
+                f"the right side is the change ${_factored(step)}$, not the new value: the current "
                 f"value ${tname}$ is dropped (${written}$ is written where $+=$ is meant)"
             )
         claimed_step = sp.expand(rhs - target)
