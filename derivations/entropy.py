@@ -466,6 +466,17 @@ def exact_sign(expr: sp.Expr) -> int | None:
     return None
 
 
+def exact_nonzero(expr: sp.Expr) -> bool | None:
+    """True when a constant is certainly nonzero: a nonzero sign, or a clearly imaginary part."""
+    sign = exact_sign(expr)
+    if sign is not None:
+        return sign != 0
+    value = sp.N(over_primes(expr), 50)
+    if value.is_number and abs(sp.im(value)) > sp.Float("1e-30"):
+        return True  # not even real: an integrand that is complex where the joint has mass
+    return None
+
+
 # ---------------------------------------------------------------------------------------
 # The terms of (1) and of the bound
 
@@ -860,8 +871,7 @@ def compare_expectations(
             ec, ed = w.expectation(claimed), w.expectation(derived)
         except (ValueError, ZeroDivisionError):  # pragma: no cover - positive worlds
             continue
-        sign = exact_sign(ec - ed)
-        if sign:
+        if exact_nonzero(ec - ed):
             return Comparison(
                 False,
                 "the expectations differ on an exact rational world",

@@ -282,7 +282,7 @@ class Difference:
 GRID: dict[sp.Symbol, Sequence[sp.Rational]] = {
     eta: (sp.Rational(1, 4), sp.Rational(1, 8), sp.Rational(1, 3)),
     e: (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Integer(0)),
-    x: (sp.Integer(0), sp.Integer(3), sp.Integer(2)),
+    x: (sp.Integer(0), sp.Integer(3), sp.Integer(2), sp.Rational(1, 2)),
     x_grad: (sp.Integer(1), sp.Integer(2), sp.Integer(0)),
     e_grad: (sp.Integer(2), sp.Integer(3), sp.Integer(-1)),
     mu: (sp.Integer(1), sp.Integer(5)),

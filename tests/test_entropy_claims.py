@@ -201,3 +201,24 @@ def test_counterexample_is_an_exact_world(outcomes):
     assert set(cx["point"]) >= {r"\text{Pop}(y)", r"P_\Phi(z)"}
     assert r"\frac" in cx["point"][r"\text{Pop}(y)"]
     assert r"\log" in cx["claimed"]
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer", "verdict"),
+    [
+        (
+            "p1a.identity",
+            r"\ln \ln \ln \ln P_\Phi(z)",
+            "refuted",
+        ),  # complex where the joint has mass
+        ("p1a.identity", r"-\ln(-P_\Phi(z))", "refuted"),
+        ("p1a.identity", r"\sin(P_\Phi(z)) + \ln \text{Pop}(y)^{1000}", "refuted"),
+        ("p1a.identity", r"E_{y \sim \text{Pop}", "invalid"),
+        ("p1b.estimable", "", "invalid"),
+        ("p1b.estimable", "H(z|y", "invalid"),
+        ("p1b.estimable", "H(z|y), H(z|y)", "verified"),
+    ],
+)
+def test_odd_answers(quiz_file, cid, answer, verdict):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == verdict, claim

@@ -133,3 +133,21 @@ def test_printed_problem2_answers():
     }
     assert (cx["claimed"], cx["derived"]) == (r"- \frac{1}{2}", r"\frac{1}{2}")
     assert "assignment" in claims["p2c.rolling_average"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer", "verdict"),
+    [
+        ("p2b.sgd_update", r"e \leftarrow", "invalid"),
+        ("p2b.sgd_update", r"e \leftarrow e^{10^{10}}", "invalid"),
+        ("p2b.sgd_update", r"e \leftarrow e + 2\eta(x - e) + \sin(\pi x)", "refuted"),
+        ("p2a.straight_through", r"x.\text{grad}.\text{grad} += e.\text{grad}", "invalid"),
+        ("p2a.straight_through", r"x.\text{grad}", "invalid"),
+        ("p2c.condition", r"\eta = 1/2", "invalid"),
+        ("p2c.condition", r"x < 1", "invalid"),
+        ("p2c.condition", r"\eta > 0", "refuted"),
+    ],
+)
+def test_odd_answers(quiz_file, cid, answer, verdict):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == verdict, claim

@@ -386,7 +386,10 @@ def _named_terms(answer: str, universe: tuple[E.Term, ...], middle: E.Term) -> s
     text = EDGE_WORDS.sub("", answer.strip().rstrip("."))
     text = EDGE_WORDS.sub("", text)
     keys: set[str] = set()
-    for piece in _split_top(text):
+    pieces = _split_top(text)
+    if not pieces:
+        raise NotationError("the answer is empty: name the terms, or say all or none")
+    for piece in pieces:
         low = normalise_words(piece)
         if low in {"the middle term", "middle term", "the middle one"}:
             keys.add(middle.key)

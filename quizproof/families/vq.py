@@ -105,6 +105,7 @@ def scope_for() -> Scope:
         "eta": V.eta,
         "gamma": V.gamma,
         "mu": V.mu,
+        "pi": sp.pi,
     }
     return Scope(symbols, functions, {"grad": _grad})
 
