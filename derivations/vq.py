@@ -34,6 +34,7 @@ with decay $\gamma = 1 - 2\eta$.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ from typing import ClassVar
 import sympy as sp
 
 from derivations.core import Derivation, Step
+
+
+def _label(name: str) -> sp.Symbol:
+    """A real-valued name standing for a quantity in a step's display (an entropy, a gap)."""
+    return sp.Symbol(name, real=True)
+
 
 eta = sp.Symbol("eta", positive=True)  # the learning rate
 # One coordinate of each vector: every update below acts coordinate by coordinate
@@ -96,6 +103,7 @@ def _coordinate(expr: sp.Expr, xs: sp.Matrix, es: sp.Matrix, i: int) -> sp.Expr:
     return expr.xreplace({xs[i]: x, es[i]: e})
 
 
+@functools.cache
 def straight_through(dim: int = DIM) -> Derivation:
     r"""2(a): $x.\text{grad} \mathrel{+}= e(\text{nearest}_E(x)).\text{grad}$.
 
@@ -119,11 +127,11 @@ def straight_through(dim: int = DIM) -> Derivation:
         ),
         Step(
             "So, coordinate by coordinate, the new x.grad is",
-            sp.Eq(sp.Symbol("x.grad_new"), result, evaluate=False),
+            sp.Eq(_label("x.grad_new"), result, evaluate=False),
         ),
         Step(
             "It accumulates: x = x_Psi(y) also gets the commitment term's gradient in (3)",
-            sp.Eq(sp.Symbol("x.grad_new") - x_grad, e_grad, evaluate=False),
+            sp.Eq(_label("x.grad_new") - x_grad, e_grad, evaluate=False),
         ),
     )
     return Derivation("p2a.straight_through", result, steps, DOMAIN)
@@ -137,6 +145,7 @@ def codebook_gradient(dim: int = DIM) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, 
     return xs, es, grad, loss
 
 
+@functools.cache
 def sgd_update(dim: int = DIM) -> Derivation:
     r"""2(b): one SGD step on (4) gives $e \leftarrow e + 2\eta(x - e)$ (new value of $e$)."""
     xs, es, grad, loss = codebook_gradient(dim)
@@ -163,12 +172,13 @@ def sgd_update(dim: int = DIM) -> Derivation:
         Step("SGD: e <- e - eta * grad", new),
         Step(
             "Each coordinate, with x, e for the coordinates of x_Psi(y), e(nearest_E(x_Psi(y)))",
-            sp.Eq(sp.Symbol("e_new"), result, evaluate=False),
+            sp.Eq(_label("e_new"), result, evaluate=False),
         ),
     )
     return Derivation("p2b.sgd_update", result, steps, DOMAIN)
 
 
+@functools.cache
 def rolling_average() -> Derivation:
     r"""2(c): the SGD step as $(1-2\eta)e + 2\eta x$, a convex combination for $0 \le \eta \le 1/2$."""
     new = sgd_update().result
@@ -179,10 +189,10 @@ def rolling_average() -> Derivation:
     result = a * e + b * x  # $(1 - 2\eta) e + 2\eta x$
     cond = convexity_condition().result
     steps = (
-        Step("The SGD step of (b)", sp.Eq(sp.Symbol("e_new"), new, evaluate=False)),
+        Step("The SGD step of (b)", sp.Eq(_label("e_new"), new, evaluate=False)),
         Step("Collect the weights of e and of x", sp.Tuple(a, b)),
         Step("They sum to one", sp.Eq(sp.Add(a, b, evaluate=False), 1, evaluate=False)),
-        Step("So the step is the average", sp.Eq(sp.Symbol("e_new"), result, evaluate=False)),
+        Step("So the step is the average", sp.Eq(_label("e_new"), result, evaluate=False)),
         Step("with nonnegative weights (a rolling average) exactly when", cond),
         *fixed_point().steps,
         *ema_decay().steps,
@@ -190,6 +200,7 @@ def rolling_average() -> Derivation:
     return Derivation("p2c.rolling_average", result, steps, DOMAIN)
 
 
+@functools.cache
 def convexity_condition() -> Derivation:
     r"""Both weights $1 - 2\eta$, $2\eta$ nonnegative: $0 \le \eta \le 1/2$ (given $\eta > 0$: $\eta \le 1/2$)."""
     h = sp.Symbol("eta", real=True)  # eta without the positivity assumption
@@ -202,6 +213,7 @@ def convexity_condition() -> Derivation:
     return Derivation("p2c.condition", cond.xreplace({h: eta}), steps, "eta real")
 
 
+@functools.cache
 def fixed_point() -> Derivation:
     r"""In expectation over the $x$ assigned to $k$, $e$ converges to $\mu_k = E[x \mid k]$.
 
@@ -228,7 +240,7 @@ def fixed_point() -> Derivation:
     steps = (
         Step(
             "Averaging the step over the x assigned to k (mean mu)",
-            sp.Eq(sp.Symbol("E_e_new"), avg),
+            sp.Eq(_label("E_e_new"), avg),
         ),
         Step("Its fixed point", sp.Eq(e, star)),
         Step("The expected iterates", sp.Eq(E(n), sol)),
@@ -244,6 +256,7 @@ def fixed_point() -> Derivation:
     return Derivation("p2c.fixed_point", star, steps, DOMAIN)
 
 
+@functools.cache
 def ema_decay() -> Derivation:
     r"""The VQ-VAE codebook EMA $e \leftarrow \gamma e + (1-\gamma)x$ is this step with $\gamma = 1 - 2\eta$."""
     new = sp.expand(sgd_update().result)
@@ -254,7 +267,7 @@ def ema_decay() -> Derivation:
     steps = (
         Step(
             "An exponential moving average with decay gamma",
-            sp.Eq(sp.Symbol("e_new"), ema, evaluate=False),
+            sp.Eq(_label("e_new"), ema, evaluate=False),
         ),
         Step("matches the SGD step exactly when", sp.Eq(gamma, sol[0])),
         Step(

@@ -128,6 +128,8 @@ CASES = [
     ("p1b.estimable", "H(z|y)", "verified", None),
     ("p1b.estimable", "Just the middle term H(z|y).", "verified", None),
     ("p1b.estimable", "the middle term", "verified", None),
+    ("p1b.estimable", "The middle term, -H(z|y).", "verified", None),
+    ("p1b.estimable", "H(y), H(z|y)", "refuted", r"\text{Pop}(y)"),
     ("p1b.estimable", "all", "refuted", "cannot be computed"),
     ("p1b.estimable", "H(z), H(z|y)", "refuted", "cannot be computed"),
     ("p1b.estimable", "H(y|z)", "refuted", "cannot be computed"),

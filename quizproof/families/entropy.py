@@ -399,6 +399,10 @@ def _named_terms(answer: str, universe: tuple[E.Term, ...], middle: E.Term) -> s
         if len(parsed.members) != 1:
             raise NotationError(f"expected a term such as H(z|y), found {piece!r}")
         value = parsed.value
+        if isinstance(value, sp.Expr):
+            coeff, rest = value.as_coeff_Mul()
+            if coeff in (1, -1) and isinstance(rest, TermSymbol):
+                value = rest  # "-H(z|y)": the term with its sign in (1)
         if isinstance(value, TermSymbol):
             keys.add(value.name)
             continue

@@ -36,7 +36,7 @@ from quizproof.model import Claim, Quiz
 from quizproof.notation import BASE_FUNCTIONS, Application, NotationError, Scope, parse
 
 K = sp.Symbol("k", integer=True, nonnegative=True)  # the symbol assigned to x
-Y = sp.Symbol("y")  # the input y, only ever the argument of x_Psi
+Y = sp.Symbol("y", real=True)  # the input y, only ever the argument of x_Psi
 
 ASSIGN_NOTE = (
     "'=' is read as an assignment (the new value on the left, the old one on the right), "
