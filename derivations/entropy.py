@@ -48,7 +48,6 @@ import functools
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import ClassVar
 
 import sympy as sp
@@ -221,28 +220,6 @@ def pointwise(expr: sp.Expr) -> sp.Expr:
     return sp.expand(sp.expand_log(free))
 
 
-def log_coefficients(expr: sp.Expr) -> tuple[dict[sp.Expr, sp.Expr], sp.Expr] | None:
-    """``({density: c}, rest)`` with ``expr = sum c ln(density) + rest`` pointwise.
-
-    ``None`` when a density appears other than through its logarithm.
-    """
-    flat = pointwise(expr)
-    coeffs: dict[sp.Expr, sp.Expr] = {}
-    rest = sp.Integer(0)
-    for term in sp.Add.make_args(flat):
-        logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
-        if len(logs) == 1 and isinstance(logs[0].args[0], Density):
-            c = term / logs[0]
-            if densities_in(c):
-                return None
-            coeffs[logs[0].args[0]] = coeffs.get(logs[0].args[0], 0) + c
-        else:
-            if densities_in(term):
-                return None
-            rest += term
-    return {k: v for k, v in coeffs.items() if v != 0}, rest
-
-
 def same_pointwise(f: sp.Expr, g: sp.Expr) -> bool:
     """True when the two integrands are equal at every (y, z) of every joint."""
     return sp.simplify(pointwise(f) - pointwise(g)) == 0
@@ -405,7 +382,7 @@ def rational_world(rng: random.Random, ny: int, nz: int, top: int = 9) -> World:
     def dist(n: int) -> tuple[sp.Rational, ...]:
         w = [rng.randint(1, top) for _ in range(n)]
         s = sum(w)
-        return tuple(sp.Rational(Fraction(a, s).numerator, Fraction(a, s).denominator) for a in w)
+        return tuple(sp.Rational(a, s) for a in w)
 
     return World(
         dist(ny),

@@ -12,6 +12,13 @@ X = r"x_\Psi(y)"
 # (id, answer, verdict, a phrase the slip or message must contain)
 CASES = [
     # 2(a): the straight-through rule
+    (
+        "p2a.straight_through",
+        rf"x.\text{{grad}} \mathrel{{+}}= {E_X}.\text{{grad}}",
+        "verified",
+        None,
+    ),
+    ("p2a.straight_through", r"x_\Psi(y).\text{grad} += e(k).\text{grad}", "verified", None),
     ("p2a.straight_through", rf"x.\text{{grad}} += {E_X}.\text{{grad}}", "verified", None),
     (
         "p2a.straight_through",
@@ -47,6 +54,7 @@ CASES = [
     ("p2b.sgd_update", rf"{E_Y} -= 2\eta({E_Y} - {X})", "verified", None),
     ("p2b.sgd_update", rf"e(k) \leftarrow (1 - 2\eta)e(k) + 2\eta {X}", "verified", None),
     ("p2b.sgd_update", r"e \leftarrow e - \eta \cdot 2(e - x)", "verified", None),
+    ("p2b.sgd_update", r"e_k := e_k + 2\eta(x_\Psi - e_k)", "verified", None),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow 2\eta({X} - {E_Y})", "refuted", "is dropped"),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow {E_Y} - 2\eta({X} - {E_Y})", "refuted", "sign"),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow {E_Y} + \eta({X} - {E_Y})", "refuted", "factor 2"),

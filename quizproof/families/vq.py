@@ -25,6 +25,7 @@ factor).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -106,6 +107,8 @@ def scope_for() -> Scope:
         "gamma": V.gamma,
         "mu": V.mu,
         "pi": sp.pi,
+        "e_k": V.e,  # e_k for e(k)
+        "x_Psi": V.x,  # x_\Psi without its argument
     }
     return Scope(symbols, functions, {"grad": _grad})
 
@@ -159,11 +162,17 @@ def update_slip(op: str, target: sp.Expr, rhs: sp.Expr, derived_new: sp.Expr) ->
     return None
 
 
+def plain_updates(text: str) -> str:
+    r"""``\mathrel{+}=`` and ``\mathrel{+}{=}`` as ``+=`` (likewise ``-=``); ``:=`` as ``\coloneqq``."""
+    text = re.sub(r"\\mathrel\s*\{\s*([+-])\s*\}\s*(?:=|\{\s*=\s*\})", r"\1=", text)
+    return text.replace(":=", r" \coloneqq ")
+
+
 def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
     """An update statement: its new value against the derived one."""
     if not isinstance(claim.answer, str):
         raise NotationError("the answer must be a string of LaTeX")
-    parsed = parse(claim.answer, ctx.scope)
+    parsed = parse(plain_updates(claim.answer), ctx.scope)
     target = TARGET[claim.id]
     derived = derivation.result
     notes: list[str] = []
