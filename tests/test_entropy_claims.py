@@ -85,6 +85,12 @@ CASES = [
         None,
     ),
     ("p1a.identity", r"H(y) = H(z) + H(z|y) + H(y|z)", "refuted", "sign"),
+    (
+        "p1a.identity",
+        r"E\left[-\ln P_{\text{Pop},\Psi}(z)\right] + E[\ln P_\Psi(z|y)] - \mathbb{E}_{z}[\ln P_{\text{Pop},\Psi}(y|z)]",
+        "verified",
+        None,
+    ),
     ("p1a.identity", r"-\ln(y)", "invalid", None),
     # 1(c): the bound
     (

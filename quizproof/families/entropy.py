@@ -235,6 +235,7 @@ def integrand_slip(claimed: sp.Expr, derived: sp.Expr) -> str | None:
 
 
 _EXPECTATION = re.compile(r"(?<![A-Za-z\\])(\\mathbb\{E\}|E)_\{")
+_BARE_EXPECTATION = re.compile(r"(?<![A-Za-z\\])(\\mathbb\{E\}|E)(?=\s*(\\left\s*)?\[)")
 
 
 def strip_expectations(text: str) -> str:
@@ -244,7 +245,7 @@ def strip_expectations(text: str) -> str:
     the same for a function of fewer variables), so an equation between expectations
     is decided by its integrands.
     """
-    out = text
+    out = _BARE_EXPECTATION.sub(" ", text)
     while True:
         m = _EXPECTATION.search(out)
         if not m:
