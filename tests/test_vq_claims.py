@@ -55,6 +55,8 @@ CASES = [
     ("p2b.sgd_update", rf"e(k) \leftarrow (1 - 2\eta)e(k) + 2\eta {X}", "verified", None),
     ("p2b.sgd_update", r"e \leftarrow e - \eta \cdot 2(e - x)", "verified", None),
     ("p2b.sgd_update", r"e_k := e_k + 2\eta(x_\Psi - e_k)", "verified", None),
+    ("p2b.sgd_update", r"e_{\text{new}} = e + 2\eta(x - e)", "verified", None),
+    ("p2b.sgd_update", r"e_{\text{new}} = 2\eta(x - e)", "refuted", "is dropped"),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow 2\eta({X} - {E_Y})", "refuted", "is dropped"),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow {E_Y} - 2\eta({X} - {E_Y})", "refuted", "sign"),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow {E_Y} + \eta({X} - {E_Y})", "refuted", "factor 2"),

@@ -37,6 +37,7 @@ from quizproof.model import Claim, Quiz
 from quizproof.notation import BASE_FUNCTIONS, Application, NotationError, Scope, parse
 
 K = sp.Symbol("k", integer=True, nonnegative=True)  # the symbol assigned to x
+E_NEW = sp.Symbol("e_new", real=True)  # the codeword after the step, when named on the left
 Y = sp.Symbol("y", real=True)  # the input y, only ever the argument of x_Psi
 
 ASSIGN_NOTE = (
@@ -108,6 +109,8 @@ def scope_for() -> Scope:
         "mu": V.mu,
         "pi": sp.pi,
         "e_k": V.e,  # e_k for e(k)
+        "e_new": E_NEW,  # e_{\text{new}} = ...: the new value, defined
+        "e^new": E_NEW,
         "x_Psi": V.x,  # x_\Psi without its argument
     }
     return Scope(symbols, functions, {"grad": _grad})
@@ -198,6 +201,9 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
             }
         if op == "=":
             notes.append(ASSIGN_NOTE)
+    if lhs == E_NEW and target == V.e and op in ("=", ":=", "<-"):
+        lhs, op = V.e, "<-"  # e_new = ... defines the new value: no assignment reading needed
+        notes = [n for n in notes if n != ASSIGN_NOTE]
     if lhs != target:
         return {
             "verdict": "refuted",
