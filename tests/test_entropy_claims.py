@@ -34,6 +34,8 @@ CASES = [
     ),
     ("p1a.identity", r"-\log P_{\text{Pop},\Psi}(y, z) + \log P_\Psi(z|y)", "verified", None),
     ("p1a.identity", r"-\ln \text{Pop}(y)", "verified", "left side"),
+    ("p1a.identity", r"-\ln P(z) + \ln P(z|y) - \ln P(y|z)", "verified", None),
+    ("p1c.bound", r"-\ln P(z) + \ln P(z|y) - \ln P(y|z)", "refuted", "model"),
     (
         "p1a.identity",
         r"-\ln P_\Phi(z) + \ln P_\Psi(z|y) - \ln P_{\text{Pop},\Psi}(y|z)",
@@ -158,6 +160,8 @@ CASES = [
     ("p1e.vae", "It is the negative ELBO of the VAE: the same objective.", "verified", None),
     ("p1e.vae", "It is not the same.", "refuted", None),
     ("p1e.vae", "banana", "invalid", None),
+    ("p1e.vae", "Yes: minimizing it is minimizing the negative ELBO.", "verified", None),
+    ("p1e.vae", "It is a different objective.", "refuted", None),
 ]
 
 

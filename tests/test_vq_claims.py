@@ -91,6 +91,25 @@ CASES = [
         "refuted",
         None,
     ),
+    (
+        "p2c.rolling_average",
+        rf"e(k) = (1 - 2\eta)e(k) + 2\eta {X}, \eta < 1/2",
+        "verified",
+        "excluded",
+    ),
+    (
+        "p2c.rolling_average",
+        rf"e(k) \leftarrow (1 - 2\eta)e(k) + 2\eta {X} \quad \text{{for}} \quad 0 < \eta \le 1/2",
+        "verified",
+        None,
+    ),
+    (
+        "p2c.rolling_average",
+        rf"e(k) = (1 - 2\eta)e(k) + 2\eta {X}; \eta < 1",
+        "refuted",
+        "condition",
+    ),
+    ("p2c.rolling_average", rf"e(k) = (1 - \eta)e(k) + \eta {X}, \eta < 1", "refuted", "factor 2"),
     # the condition on eta, the EMA decay
     ("p2c.condition", r"\eta < 1/2", "verified", "excluded"),
     ("p2c.condition", r"0 < \eta \le \frac{1}{2}", "verified", None),

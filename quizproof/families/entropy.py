@@ -11,6 +11,7 @@ r"""Problem 1, the upper bound on $H(y)$: claim ids, notation and decisions.
 | `P_{\text{Pop},\Psi}(y|z)` | the joint's posterior |
 | `P_{\text{Pop},\Psi}(y, z)` | the joint |
 | `P_\Phi(z)`, `P_\Theta(y|z)` | the two models |
+| `P(z)`, `P(z|y)`, `P(y|z)`, `P(y)` | the joint's (the quiz: every probability is the joint's) |
 | `H(z|y)`, `H(P_{\text{Pop},\Psi}(z), P_\Phi(z))` | the terms of (1) and of the bound |
 
 The quiz says every probability refers to the joint $P_{\text{Pop},\Psi}$, so a
@@ -153,6 +154,7 @@ def scope_for(notes: list[str] | None = None) -> Scope:
             "P_Pop,Psi": _joint_density(notes, psi_alone=False),
             "P_Psi,Pop": _joint_density(notes, psi_alone=False),
             "P_Psi": _joint_density(notes, psi_alone=True),
+            "P": _joint_density(notes, psi_alone=False),  # every probability is the joint's
             "P_Phi": _model("P_Phi", (("z",), None), E.PRIOR),
             "P_Theta": _model("P_Theta", (("y", "z"), 1), E.DEC),
             "H": _entropy,
@@ -204,18 +206,21 @@ def integrand_slip(claimed: sp.Expr, derived: sp.Expr) -> str | None:
     wrong = sorted((k for k in keys if ca.get(k, 0) != cb.get(k, 0)), key=str)
     offset = ra - rb
     parts = []
-    if len(wrong) == 2:
-        extra = [k for k in wrong if k not in cb]
-        missing = [k for k in wrong if k not in ca]
-        if len(extra) == 1 and len(missing) == 1 and ca[extra[0]] == cb[missing[0]]:
-            x, m = extra[0], missing[0]
-            why = ""
-            if type(x).role == "model" and type(m).role != "model":
-                why = " (a model where the identity needs the true distribution)"
-            elif type(m).role == "model" and type(x).role != "model":
-                why = " (the true distribution where the bound needs the model: it cannot be computed)"
-            parts.append(f"${DENSITY_NAMES[x]}$ is written where ${DENSITY_NAMES[m]}$ belongs{why}")
-            wrong = []
+    # a density written in place of another of the same variables, with the same coefficient
+    extra = [k for k in wrong if k not in cb]
+    for m in [k for k in wrong if k not in ca]:
+        same = [x for x in extra if x.args == m.args and ca[x] == cb[m]]
+        if not same:
+            continue
+        x = same[0]
+        extra.remove(x)
+        wrong = [k for k in wrong if k not in (x, m)]
+        why = ""
+        if type(x).role == "model" and type(m).role != "model":
+            why = " (a model where the identity needs the true distribution)"
+        elif type(m).role == "model" and type(x).role != "model":
+            why = " (the true distribution where the bound needs the model: it cannot be computed)"
+        parts.append(f"${DENSITY_NAMES[x]}$ is written where ${DENSITY_NAMES[m]}$ belongs{why}")
     for k in wrong:
         have, want = ca.get(k, 0), cb.get(k, 0)
         name = rf"$\ln {DENSITY_NAMES[k]}$"
@@ -491,7 +496,9 @@ AFFIRM = (
     "equivalent",
     "exactly",
     "the vae objective",
-    "negative elbo",
+    "vae loss",
+    "vae training objective",
+    "elbo",
 )
 NEGATE = {"not", "no", "different", "differs", "unrelated", "never", "isn", "unlike"}
 

@@ -171,16 +171,63 @@ def plain_updates(text: str) -> str:
     return text.replace(":=", r" \coloneqq ")
 
 
+_CONDITION_WORDS = re.compile(r"\\q?quad|\\text\s*\{\s*(?:for|if|when|where|with)\s*\}")
+_LEADING_WORD = re.compile(r"^\s*(?:for|if|when|where|with)\b", re.IGNORECASE)
+
+
+def split_condition(text: str) -> tuple[str, list[str]]:
+    r"""``update, \eta < 1/2`` (or ``\quad``, ``\text{for}``, ``;``) into the update and conditions."""
+    marked = _CONDITION_WORDS.sub(",", text)
+    pieces, depth, cur = [], 0, ""
+    for ch in marked:
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch in ",;" and depth == 0:
+            pieces.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    pieces.append(cur)
+    pieces = [_LEADING_WORD.sub("", p).strip() for p in pieces]
+    pieces = [p for p in pieces if p and p != "."]
+    if not pieces:
+        return text, []
+    return pieces[0], pieces[1:]
+
+
 def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    """An update statement: its new value against the derived one."""
+    """An update statement, and for 2(c) an optional condition on eta after it."""
     if not isinstance(claim.answer, str):
         raise NotationError("the answer must be a string of LaTeX")
-    parsed = parse(plain_updates(claim.answer), ctx.scope)
-    target = TARGET[claim.id]
+    update, conditions = split_condition(claim.answer)
+    if conditions and claim.id != "p2c.rolling_average":
+        raise NotationError("expected one update statement")
+    result = update_verdict(claim.id, update, ctx, derivation)
+    if result["verdict"] != "verified" or not conditions:
+        return result
+    for text in conditions:
+        cond = condition_verdict(text, ctx, V.convexity_condition())
+        if cond["verdict"] != "verified":
+            cond["message"] = "; ".join(
+                m
+                for m in ("the update is right, but the condition is not", cond.get("message"))
+                if m
+            )
+            return cond
+        if cond.get("message"):
+            result["message"] = "; ".join(m for m in (result["message"], cond["message"]) if m)
+    result["evidence"] += "; the condition on eta matches the derived one"
+    return result
+
+
+def update_verdict(cid: str, text: str, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    """An update statement: its new value against the derived one."""
+    parsed = parse(plain_updates(text), ctx.scope)
+    target = TARGET[cid]
     derived = derivation.result
     notes: list[str] = []
     if not parsed.relations:
-        if claim.id == "p2a.straight_through":
+        if cid == "p2a.straight_through":
             return {
                 "verdict": "invalid",
                 "message": "expected an update of x.grad, e.g. x.grad += ...",
@@ -230,7 +277,7 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
                 "verdict": "refuted",
                 "evidence": which + "the new value differs from the derived one at an exact point",
                 "counterexample": {
-                    "point": {_point_name(claim.id, s): sp.latex(v) for s, v in diff.point.items()},
+                    "point": {_point_name(cid, s): sp.latex(v) for s, v in diff.point.items()},
                     "claimed": sp.latex(diff.claimed),
                     "derived": sp.latex(diff.derived),
                 },
@@ -244,14 +291,14 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
                 + "the forms differ symbolically, yet no point tried tells them apart",
                 "message": "; ".join(notes),
             }
-    average = claim.id == "p2c.rolling_average" and op in ("<-", "=", ":=")
+    average = cid == "p2c.rolling_average" and op in ("<-", "=", ":=")
     if average and not any(is_weighted_average(r) for r in rights):
         notes.append(
             "equal to the rolling average, though not written as a weighted average "
             r"$(1 - 2\eta)e(k) + 2\eta x_\Psi(y)$"
         )
     evidence = "the new value the answer assigns simplifies to the derived one for every eta, x, e"
-    if claim.id == "p2a.straight_through":
+    if cid == "p2a.straight_through":
         evidence = "the new x.grad equals the derived accumulation x.grad + e(nearest_E(x)).grad"
     return {"verdict": "verified", "evidence": evidence, "message": "; ".join(notes)}
 
@@ -293,7 +340,12 @@ def decide_condition(claim: Claim, ctx: Context, derivation: Derivation) -> dict
     """
     if not isinstance(claim.answer, str):
         raise NotationError("the answer must be a condition on eta")
-    parsed = parse(claim.answer, ctx.scope)
+    return condition_verdict(claim.answer, ctx, derivation)
+
+
+def condition_verdict(text: str, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    """Decide a condition on eta given as LaTeX text."""
+    parsed = parse(text, ctx.scope)
     if not parsed.relations or any(r not in _REL for r in parsed.relations):
         return {"verdict": "invalid", "message": r"expected a condition such as \eta \le 1/2"}
     conds = [
