@@ -1,0 +1,426 @@
+r"""The manual's pages, written as Markdown with raw-HTML blocks from the checker's data.
+
+Every number, formula and verdict on these pages comes from the quiz files
+through the checker; the only hand-written text is the problem restatements
+and the how-to in ``docs/``.  Math is written as ``$...$``/``$$...$$`` in
+Markdown and as arithmatex spans (:func:`quizproof.manual.mathml.inline`) in raw
+HTML, and rendered to MathML after Markdown (see :mod:`quizproof.manual.mathml`).
+
+Sites are built with ``use_directory_urls: false``: ``a/b.md`` becomes
+``a/b.html``, so the links written into raw HTML are plain relative paths and
+the site also opens from the file system.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sympy as sp
+
+from quizproof.manual.data import VERDICTS, Claim, Problem, QuizData
+from quizproof.manual.mathml import inline
+
+__all__ = [
+    "Figure",
+    "claim_anchor",
+    "overview_page",
+    "problem_page",
+    "problem_src",
+    "quiz_page",
+    "quiz_src",
+    "variant_page",
+]
+
+ICONS = {"verified": "✓", "refuted": "✗", "undecided": "?", "invalid": "!", "unsupported": "–"}
+MEANING = {
+    "verified": "the printed answer equals the derived one on the whole stated domain",
+    "refuted": "the printed answer differs from the derived one at an admissible point",
+    "undecided": "neither equality nor a counterexample could be established",
+    "invalid": "the printed answer could not be read as a formula of the quiz's notation",
+    "unsupported": "the toolkit has no derivation for this claim yet",
+}
+_WORD = re.compile(r"^[A-Za-z]{2,}( [A-Za-z]+)*\.?$")
+_DOLLAR = re.compile(r"\$([^$]+)\$")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An SVG drawn at build time, with the words a reader needs to read it."""
+
+    src_uri: str
+    svg: bytes
+    alt: str
+    caption: str
+
+
+# -- addresses ------------------------------------------------------------------------------
+
+
+def quiz_src(quiz: QuizData) -> str:
+    return f"variants/{quiz.slug}.md" if quiz.is_variant else f"{quiz.slug}/index.md"
+
+
+def problem_src(quiz: QuizData, number: str) -> str:
+    return quiz_src(quiz) if quiz.is_variant else f"{quiz.slug}/problem-{number}.md"
+
+
+def claim_anchor(claim_id: str) -> str:
+    return "claim-" + re.sub(r"[^A-Za-z0-9]+", "-", claim_id).strip("-").lower()
+
+
+def href(from_src: str, to_src: str, anchor: str = "") -> str:
+    """Relative link from one page (or file) to another, both given by source path."""
+
+    def dest(src: str) -> str:
+        return src[:-3] + ".html" if src.endswith(".md") else src
+
+    rel = posixpath.relpath(dest(to_src), posixpath.dirname(dest(from_src)) or ".")
+    return rel + (f"#{anchor}" if anchor else "")
+
+
+# -- small pieces ---------------------------------------------------------------------------
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def prose(text: Any) -> str:
+    """Escape a sentence for HTML, rendering its ``$...$`` segments as math."""
+    parts = _DOLLAR.split(str(text))
+    return "".join(inline(p) if k % 2 else esc(p) for k, p in enumerate(parts))
+
+
+def badge(verdict: str) -> str:
+    verdict = verdict if verdict in ICONS else "undecided"
+    return (
+        f'<span class="qp-badge qp-badge--{verdict}" title="{esc(MEANING[verdict])}">'
+        f'<span aria-hidden="true">{ICONS[verdict]}</span> {verdict}</span>'
+    )
+
+
+def display(tex: str) -> str:
+    return f'<div class="arithmatex">\\[{html.escape(tex, quote=False)}\\]</div>'
+
+
+def answer(tex: Any, block: bool = True) -> str:
+    """A printed or derived answer: words stay words, anything else is math."""
+    if tex is None or str(tex).strip() == "":
+        return '<span class="qp-none">none</span>'
+    text = str(tex).strip()
+    if _WORD.match(text):
+        return f'<span class="qp-word">“{esc(text)}”</span>'
+    return display(text) if block else inline(text)
+
+
+def symbol_tex(name: str) -> str:
+    """The TeX of a symbol named in a counterexample point (``lambda`` -> ``\\lambda``)."""
+    if name.startswith("\\") or not name.isidentifier():
+        return name
+    return sp.latex(sp.Symbol(name))
+
+
+def admonition(kind: str, title: str, body: str, cls: str = "") -> str:
+    return (
+        f'<div class="admonition {kind} {cls}">'
+        f'<p class="admonition-title">{esc(title)}</p>{body}</div>'
+    )
+
+
+def figure_html(page_src: str, fig: Figure) -> str:
+    return (
+        f'<figure class="qp-figure"><img src="{esc(href(page_src, fig.src_uri))}" '
+        f'alt="{esc(fig.alt)}" loading="eager"><figcaption>{prose(fig.caption)}</figcaption>'
+        "</figure>"
+    )
+
+
+def frame_html(frame: pd.DataFrame, cls: str) -> str:
+    """A pandas table as HTML; cells are already escaped HTML."""
+    return frame.to_html(index=False, escape=False, border=0, classes=["qp-table", cls])
+
+
+# -- a claim --------------------------------------------------------------------------------
+
+
+def counterexample_html(claim: Claim) -> str:
+    cex = claim.get("counterexample")
+    if not cex:
+        return "<p>No counterexample was recorded.</p>"
+    point = ",\\; ".join(f"{symbol_tex(str(k))} = {v}" for k, v in (cex.get("point") or {}).items())
+    rows = [
+        f"<p>At {inline(point)}:</p>" if point else "",
+        '<table class="qp-table qp-cex"><tbody>',
+        f"<tr><th>printed answer</th><td>{inline(str(cex.get('claimed', '?')))}</td></tr>",
+        f"<tr><th>derived answer</th><td>{inline(str(cex.get('derived', '?')))}</td></tr>",
+        "</tbody></table>",
+    ]
+    return "".join(rows)
+
+
+def erratum_html(claim: Claim) -> str:
+    slip = claim.get("slip")
+    body = (
+        f"<p><strong>Printed:</strong></p>{answer(claim.get('answer'))}"
+        f"<p><strong>Right:</strong></p>{answer(claim.get('expected'))}"
+        f"<p><strong>Counterexample.</strong></p>{counterexample_html(claim)}"
+        + (f"<p><strong>Likely slip.</strong> {prose(slip)}</p>" if slip else "")
+    )
+    return admonition(
+        "danger", f"Erratum: {claim.get('part', '')} ({claim.id})", body, "qp-erratum"
+    )
+
+
+def steps_html(claim: Claim) -> str:
+    steps = claim.get("steps") or []
+    if not steps:
+        return '<p class="qp-muted">No derivation steps were reported for this claim.</p>'
+    items = []
+    for step in steps:
+        tex = step.get("latex")
+        items.append(f"<li><p>{prose(step.get('text', ''))}</p>{display(tex) if tex else ''}</li>")
+    n = len(steps)
+    return (
+        f'<details class="abstract qp-steps" open><summary>Derivation ({n} step'
+        f"{'s' if n != 1 else ''})</summary><ol>{''.join(items)}</ol></details>"
+    )
+
+
+_CROSS_FIELDS = (
+    ("estimate", "estimate"),
+    ("stderr", "standard error"),
+    ("exact", "exact value"),
+    ("expected", "exact value"),
+    ("z", "z"),
+    ("false_alarm", "false-alarm rate"),
+    ("n", "samples"),
+    ("episodes", "episodes"),
+    ("seed", "seed"),
+    ("verdict", "agrees"),
+)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return esc(value)
+
+
+def crosscheck_html(quiz: QuizData, claim: Claim) -> str:
+    row = (quiz.simulation or {}).get(claim.id)
+    if not row:
+        return f'<p class="qp-crosscheck qp-muted">Simulation: {esc(quiz.simulation_note)}.</p>'
+    cells = {label: _number(row[key]) for key, label in _CROSS_FIELDS if key in row}
+    frame = pd.DataFrame([cells])
+    where = f"<p>{prose(row['message'])}</p>" if row.get("message") else ""
+    return (
+        '<div class="qp-crosscheck"><p><strong>Simulation cross-check.</strong></p>'
+        f"{frame_html(frame, 'qp-cross')}{where}</div>"
+    )
+
+
+def claim_html(quiz: QuizData, claim: Claim) -> str:
+    verdict = str(claim.get("verdict", "undecided"))
+    message = claim.get("message")
+    evidence = claim.get("evidence")
+    parts = [
+        f'<section class="qp-claim qp-claim--{esc(verdict)}" id="{claim_anchor(claim.id)}">',
+        f'<div class="qp-claim__head"><code>{esc(claim.id)}</code>{badge(verdict)}</div>',
+        '<div class="qp-answers">',
+        f'<div class="qp-answer"><p class="qp-label">Printed answer</p>{answer(claim.get("answer"))}</div>',
+        f'<div class="qp-answer"><p class="qp-label">Derived</p>{answer(claim.get("expected"))}</div>',
+        "</div>",
+        f'<p class="qp-message">{prose(message)}</p>' if message else "",
+        f'<p class="qp-evidence"><strong>Evidence.</strong> {prose(evidence)}</p>'
+        if evidence
+        else "",
+        erratum_html(claim) if verdict == "refuted" else "",
+        steps_html(claim),
+        crosscheck_html(quiz, claim),
+        "</section>",
+    ]
+    return "".join(parts)
+
+
+def claims_md(quiz: QuizData, problem: Problem, level: str = "##") -> str:
+    out = []
+    for sub, claims in problem.parts.items():
+        title = f"Part ({sub})" if sub else f"Part {problem.number}"
+        out.append(f"{level} {title} {{#part-{problem.number}{sub}}}\n")
+        out.extend(claim_html(quiz, c) + "\n" for c in claims)
+    return "\n".join(out)
+
+
+def counts_html(counts: dict[str, int]) -> str:
+    shown = [f"{badge(v)} <strong>{n}</strong>" for v, n in counts.items() if n]
+    return '<p class="qp-counts">' + " &nbsp; ".join(shown) + "</p>"
+
+
+def cite(quiz: QuizData, problem: str | None = None) -> str:
+    where = f", problem {problem}" if problem else ""
+    return f"{quiz.source}, {quiz.title}{where}" if quiz.source else f"{quiz.title}{where}"
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def problem_title(restatement: str | None, number: str) -> str:
+    if restatement:
+        first = restatement.lstrip().splitlines()[0]
+        if first.startswith("# "):
+            return first[2:].strip()
+    return f"Problem {number}"
+
+
+def problem_page(
+    quiz: QuizData, problem: Problem, restatement: str | None, figures: list[Figure]
+) -> str:
+    src = problem_src(quiz, problem.number)
+    title = problem_title(restatement, problem.number)
+    body = (
+        restatement.lstrip().split("\n", 1)[1]
+        if restatement and restatement.lstrip().startswith("# ")
+        else (restatement or "")
+    )
+    lines = [f"# {title}\n"]
+    lines.append(counts_html(_counts(problem.claims)) + "\n")
+    if body.strip():
+        lines.append("## The problem\n")
+        lines.append(body.strip() + "\n")
+        lines.append(f'<p class="qp-cite">Restated from {esc(cite(quiz, problem.number))}.</p>\n')
+    else:
+        lines.append(f'<p class="qp-cite">From {esc(cite(quiz, problem.number))}.</p>\n')
+    if figures:
+        lines.append("## Figures\n")
+        lines.extend(figure_html(src, f) + "\n" for f in figures)
+    lines.append(claims_md(quiz, problem))
+    return "\n".join(lines)
+
+
+def _counts(claims: list[Claim]) -> dict[str, int]:
+    counts = dict.fromkeys(VERDICTS, 0)
+    for c in claims:
+        counts[str(c.get("verdict", "undecided"))] = counts.get(str(c.get("verdict")), 0) + 1
+    return counts
+
+
+def claims_table(page_src: str, quiz: QuizData) -> str:
+    rows = []
+    for c in quiz.claims:
+        link = href(page_src, problem_src(quiz, c.problem), claim_anchor(c.id))
+        rows.append(
+            {
+                "Part": esc(c.get("part", "")),
+                "Claim": f'<a href="{esc(link)}"><code>{esc(c.id)}</code></a>',
+                "Printed answer": answer(c.get("answer"), block=False),
+                "Verdict": badge(str(c.get("verdict", "undecided"))),
+            }
+        )
+    return frame_html(pd.DataFrame(rows), "qp-claims")
+
+
+def quiz_page(quiz: QuizData, restatements: dict[str, str], figures: list[Figure]) -> str:
+    src = quiz_src(quiz)
+    lines = [f"# {quiz.title}\n", counts_html(quiz.counts()) + "\n"]
+    lines.append(
+        f'<p class="qp-cite">{esc(quiz.source)}. Printed answers transcribed in '
+        f"<code>{esc('quizzes/' + quiz.path.name)}</code>.</p>\n"
+    )
+    lines.append("## Problems\n")
+    for p in quiz.problems:
+        title = problem_title(restatements.get(p.number), p.number)
+        link = href(src, problem_src(quiz, p.number))
+        lines.append(
+            f'<p class="qp-problem-link"><a href="{esc(link)}">{esc(title)}</a> '
+            f"{counts_html(_counts(p.claims))}</p>\n"
+        )
+    lines.extend(figure_html(src, f) + "\n" for f in figures)
+    lines.append("## Every claim\n")
+    lines.append(claims_table(src, quiz) + "\n")
+    return "\n".join(lines)
+
+
+REWARDS = {
+    "terminal": "the only reward is $-T$, paid on reaching the goal after $T$ actions",
+    "per-step": "every action costs one unit: reward $-1$ at each step until the goal",
+}
+
+
+def variant_rules_md(quiz: QuizData) -> str:
+    race = quiz.race or {}
+    a1 = str(race.get("advance_prob_a1", "0"))
+    a2 = str(race.get("advance_prob_a2", "1"))
+    reward = str(race.get("reward", "terminal"))
+    frame = pd.DataFrame(
+        [
+            {"Rule": "action $a_1$ advances with probability", "Value": inline(a1)},
+            {"Rule": "action $a_2$ advances with probability", "Value": inline(a2)},
+            {"Rule": "reward", "Value": esc(reward)},
+        ]
+    )
+    frame["Rule"] = frame["Rule"].map(prose)
+    text = (
+        "This variant changes the rules of the race to the goal. The policy still picks "
+        "$a_2$ with probability $\\lambda$ and $a_1$ otherwise, independently of the state "
+        "$(i, t)$ ($i$ advances made, $t$ actions taken), and the goal is reached after "
+        f"$N$ advances. Here $a_1$ advances with probability ${a1}$, $a_2$ with "
+        f"probability ${a2}$, and {REWARDS.get(reward, esc(reward))}."
+    )
+    return text + "\n\n" + frame_html(frame, "qp-rules") + "\n"
+
+
+def variant_page(quiz: QuizData, base_link: str | None) -> str:
+    src = quiz_src(quiz)
+    lines = [f"# {quiz.title}\n", counts_html(quiz.counts()) + "\n"]
+    lines.append(
+        f'<p class="qp-cite">A variant of {esc(quiz.source or "the course quiz")}, '
+        f"file <code>{esc('quizzes/' + quiz.path.name)}</code>.</p>\n"
+    )
+    lines.append("## The rules\n")
+    lines.append(variant_rules_md(quiz))
+    if base_link:
+        lines.append(f"The original problem is on [its own page]({base_link}).\n")
+    if quiz.forms:
+        lines.append("## Derived answers\n")
+        rows = [
+            {"Claim": f"<code>{esc(i)}</code>", "Derived form": inline(str(f.get("latex", "")))}
+            for i, f in quiz.forms.items()
+        ]
+        lines.append(frame_html(pd.DataFrame(rows), "qp-forms") + "\n")
+    for p in quiz.problems:
+        lines.append(f"## Problem {p.number}\n")
+        lines.append(claims_md(quiz, p, level="###"))
+    del src
+    return "\n".join(lines)
+
+
+def overview_page(quizzes: list[QuizData], figures: list[Figure]) -> str:
+    src = "index.md"
+    lines = ["# Solutions manual\n"]
+    lines.append(
+        "Every printed answer of every quiz below was derived again from the problem's own "
+        "definitions and decided by the toolkit. Each verdict means:\n"
+    )
+    items = "".join(f"<li>{badge(v)} {esc(MEANING[v])}.</li>" for v in VERDICTS)
+    lines.append(f'<ul class="qp-legend">{items}</ul>\n')
+    lines.extend(figure_html(src, f) + "\n" for f in figures)
+    for quiz in quizzes:
+        link = href(src, quiz_src(quiz))
+        kind = "variant" if quiz.is_variant else "quiz"
+        lines.append(f"## {quiz.title}\n")
+        lines.append(
+            f'<p class="qp-cite">{esc(quiz.source)} · {kind} file '
+            f'<code>{esc(quiz.path.name)}</code> · <a href="{esc(link)}">open</a></p>\n'
+        )
+        lines.append(counts_html(quiz.counts()) + "\n")
+        lines.append(claims_table(src, quiz) + "\n")
+    return "\n".join(lines)
