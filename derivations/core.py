@@ -28,6 +28,7 @@ class Derivation:
     result: sp.Basic
     steps: tuple[Step, ...] = field(default=())
     assumptions: str = ""
+    witness: dict[str, sp.Basic] | None = None  # for a derived "no": where it fails
 
     def with_steps(self, *more: Step) -> Derivation:
-        return Derivation(self.id, self.result, self.steps + more, self.assumptions)
+        return Derivation(self.id, self.result, self.steps + more, self.assumptions, self.witness)
