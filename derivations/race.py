@@ -30,6 +30,7 @@ $A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)$.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -62,15 +63,17 @@ class RaceRules:
     1/2 - lambda/2 + lambda
     """
 
-    advance_a1: sp.Expr = sp.Integer(0)
-    advance_a2: sp.Expr = sp.Integer(1)
+    advance_a1: sp.Expr = sp.S.Zero
+    advance_a2: sp.Expr = sp.S.One
     reward: str = "terminal"
 
     def __post_init__(self) -> None:
         if self.reward not in REWARDS:
             raise RulesError(f"reward must be one of {', '.join(REWARDS)}, not {self.reward!r}")
         for name in ("advance_a1", "advance_a2"):
-            p = sp.sympify(getattr(self, name))  # an SymPy object already, never a string
+            p = getattr(self, name)
+            if isinstance(p, int) and not isinstance(p, bool):
+                p = sp.Integer(p)
             if not isinstance(p, sp.Expr):
                 raise RulesError(f"{name} must be an expression")
             object.__setattr__(self, name, p)
@@ -129,6 +132,7 @@ def on_domain(expr: sp.Expr) -> sp.Expr:
     return sp.simplify(sp.refine(expr, sp.Q.lt(lam, 1)))
 
 
+@lru_cache(maxsize=64)
 def series(rules: RaceRules = QUIZ_RULES) -> Derivation:
     r"""Expected number of actions per advance, $\sum_{k \ge 1} q (1-q)^{k-1} k$, summed by SymPy."""
     q = rules.advance_prob
@@ -156,6 +160,7 @@ def series(rules: RaceRules = QUIZ_RULES) -> Derivation:
     return Derivation("p3b.series", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def value_function(rules: RaceRules = QUIZ_RULES) -> Derivation:
     """V(i, t), solved from the Bellman equation with an affine-in-t ansatz."""
     q = rules.advance_prob
@@ -190,11 +195,19 @@ def value_function(rules: RaceRules = QUIZ_RULES) -> Derivation:
     assert sp.simplify(Vs(N, t) - rules.goal_value(t)) == 0
 
     steps = (
-        Step("Bellman equation for the policy, with q the probability that a step advances", bellman),
-        Step("Goal condition: the value on arriving after t actions", sp.Eq(V(N, t), rules.goal_value(t))),
+        Step(
+            "Bellman equation for the policy, with q the probability that a step advances", bellman
+        ),
+        Step(
+            "Goal condition: the value on arriving after t actions",
+            sp.Eq(V(N, t), rules.goal_value(t)),
+        ),
         Step("The coefficient of t must vanish, so alpha is constant", sp.Eq(alpha(i), alpha_i)),
         Step("alpha takes the goal's slope in t", sp.Eq(alpha(i), alpha_N)),
-        Step("The constant term gives a recurrence in the remaining advances", sp.Eq(beta(i), beta_i.subs(alpha(i + 1), alpha_N))),
+        Step(
+            "The constant term gives a recurrence in the remaining advances",
+            sp.Eq(beta(i), beta_i.subs(alpha(i + 1), alpha_N)),
+        ),
         Step("Solving it with beta(N) = 0, m = N - i advances to go", sp.Eq(b(m), b_m)),
         Step("Hence the value function", sp.Eq(sp.Function("V")(i, t), result)),
     )
@@ -206,6 +219,7 @@ def value_lambda(rules: RaceRules = QUIZ_RULES) -> sp.Lambda:
     return sp.Lambda((i, t), value_function(rules).result)
 
 
+@lru_cache(maxsize=64)
 def q_value(rules: RaceRules, action: int) -> Derivation:
     r"""$Q((i,t), a) = c + p_a V(i+1, t+1) + (1 - p_a) V(i, t+1)$."""
     V = value_lambda(rules)
@@ -216,13 +230,23 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
     result = sp.simplify(expr)
     a = sp.Symbol(f"a_{action}")
     steps = (
-        Step("Q is the reward plus the expected value of the next state", sp.Eq(Qf(sp.Tuple(i, t), a), sp.Symbol("R") + sp.Symbol("E V(s')"))),
-        Step(f"a_{action} advances with probability {sp.latex(p)}", sp.Eq(Qf(sp.Tuple(i, t), a), c + p * sp.Function("V")(i + 1, t + 1) + (1 - p) * sp.Function("V")(i, t + 1))),
+        Step(
+            "Q is the reward plus the expected value of the next state",
+            sp.Eq(Qf(sp.Tuple(i, t), a), sp.Symbol("R") + sp.Symbol("E V(s')")),
+        ),
+        Step(
+            f"a_{action} advances with probability {sp.latex(p)}",
+            sp.Eq(
+                Qf(sp.Tuple(i, t), a),
+                c + p * sp.Function("V")(i + 1, t + 1) + (1 - p) * sp.Function("V")(i, t + 1),
+            ),
+        ),
         Step("Substituting the derived V", sp.Eq(Qf(sp.Tuple(i, t), a), result)),
     )
     return Derivation(f"p3c.Q.a{action}", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def advantage(rules: RaceRules, action: int) -> Derivation:
     r"""$A((i,t), a) = Q((i,t), a) - V(i, t)$."""
     Q = q_value(rules, action).result
@@ -241,8 +265,10 @@ def next_state(rules: RaceRules, action: int) -> Derivation:
     p = rules.advance(action)
     result = sp.Tuple(i + p, t + 1)
     text = (
-        "The action always advances" if p == 1
-        else "The action never advances" if p == 0
+        "The action always advances"
+        if p == 1
+        else "The action never advances"
+        if p == 0
         else "The action advances with probability p, so this is the expected next state"
     )
     steps = (Step(text + "; one more action is taken", sp.Eq(sp.Symbol("s'"), result)),)
@@ -268,6 +294,7 @@ def last_step_reward(rules: RaceRules = QUIZ_RULES) -> Derivation:
     return Derivation("p3c.R.last", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def last_step(rules: RaceRules = QUIZ_RULES) -> Derivation:
     """Do the formulas for Q (hence A) hold at i = N - 1, where the goal pays on arrival?"""
     V = value_lambda(rules)

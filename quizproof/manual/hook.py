@@ -8,6 +8,7 @@ drops the restatement sources, which are inlined into the problem pages), and
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import posixpath
 from pathlib import Path
@@ -21,6 +22,9 @@ from quizproof.manual.mathml import MathRenderError, render_math_html
 log = logging.getLogger("mkdocs.hooks.quizproof")
 
 RESTATEMENTS = "restatements"
+# An OpenType math font for the MathML, shipped inside a PyPI package and copied
+# into the site at build time (the stylesheet loads it from here).
+MATH_FONT = ("ziamath", "fonts/STIXTwoMath-Regular.ttf", "fonts/STIXTwoMath-Regular.ttf")
 HOWTO = "how-to-write-a-variant.md"
 _state: dict[str, Any] = {}
 
@@ -71,6 +75,13 @@ def build_site(root: Path, docs_dir: Path) -> tuple[dict[str, str | bytes], list
     nav.append({"How to write a new variant": HOWTO})
     for fig in all_figs:
         out[fig.src_uri] = fig.svg
+    package, inside, dest = MATH_FONT
+    spec = importlib.util.find_spec(package)  # locates the package without importing it
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            f"the manual needs {package} for its math font: pip install -e '.[docs]'"
+        )
+    out[dest] = (Path(spec.origin).parent / inside).read_bytes()
     return out, nav
 
 

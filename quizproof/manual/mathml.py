@@ -23,6 +23,7 @@ __all__ = ["MathRenderError", "inline", "render_math_html", "tex_to_mathml"]
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 _DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.DOTALL)
 # A token of the output whose text still starts with a backslash: TeX left as is.
+_FUNCTION = re.compile(r"(<mi>(?:ln|log|exp|sin|cos|tan|det|min|max)</mi>)(?!</m)")
 _LEFTOVER = re.compile(r"<(mi|mo|mtext|mn)[^>]*>\\[A-Za-z]+")
 
 
@@ -39,6 +40,8 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
         raise MathRenderError(f"cannot render TeX {source!r}: {err!r}") from err
     if _LEFTOVER.search(out):
         raise MathRenderError(f"cannot render TeX {source!r}: unknown command left in output")
+    # A thin space after a function name, as TeX sets \\ln x (the converter omits it).
+    out = _FUNCTION.sub(r'\1<mspace width="0.167em"></mspace>', out)
     # Keep the source for assistive technology and copy-paste.
     return out.replace("<math ", f'<math alttext="{html.escape(source, quote=True)}" ', 1)
 

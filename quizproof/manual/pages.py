@@ -109,13 +109,26 @@ def display(tex: str) -> str:
 
 
 def answer(tex: Any, block: bool = True) -> str:
-    """A printed or derived answer: words stay words, anything else is math."""
+    """A printed or derived answer: words stay words, anything else is math.
+
+    ``block`` lays the math out in display style but left-aligned on its own line
+    (for the answer grids); otherwise it is inline in text style (for tables).
+    """
     if tex is None or str(tex).strip() == "":
         return '<span class="qp-none">none</span>'
     text = str(tex).strip()
     if _WORD.match(text):
         return f'<span class="qp-word">“{esc(text)}”</span>'
-    return display(text) if block else inline(text)
+    return f'<div class="qp-answer-math">{inline(text)}</div>' if block else inline(text)
+
+
+def answer_grid(rows: list[tuple[str, Any]]) -> str:
+    """Labelled answers, one per row: label on the left, the answer on the right."""
+    cells = "".join(
+        f'<div class="qp-label">{esc(label)}</div><div class="qp-value">{answer(tex)}</div>'
+        for label, tex in rows
+    )
+    return f'<div class="qp-answers">{cells}</div>'
 
 
 def symbol_tex(name: str) -> str:
@@ -149,26 +162,23 @@ def frame_html(frame: pd.DataFrame, cls: str) -> str:
 
 
 def counterexample_html(claim: Claim) -> str:
+    """The counterexample as a sentence: the point, then both answers' values there."""
     cex = claim.get("counterexample")
     if not cex:
-        return "<p>No counterexample was recorded.</p>"
+        return "None was recorded."
     point = ",\\; ".join(f"{symbol_tex(str(k))} = {v}" for k, v in (cex.get("point") or {}).items())
-    rows = [
-        f"<p>At {inline(point)}:</p>" if point else "",
-        '<table class="qp-table qp-cex"><tbody>',
-        f"<tr><th>printed answer</th><td>{inline(str(cex.get('claimed', '?')))}</td></tr>",
-        f"<tr><th>derived answer</th><td>{inline(str(cex.get('derived', '?')))}</td></tr>",
-        "</tbody></table>",
-    ]
-    return "".join(rows)
+    where = f"At {inline(point)} the" if point else "The"
+    return (
+        f"{where} printed answer gives {inline(str(cex.get('claimed', '?')))}, "
+        f"but the derivation gives {inline(str(cex.get('derived', '?')))}."
+    )
 
 
 def erratum_html(claim: Claim) -> str:
     slip = claim.get("slip")
     body = (
-        f"<p><strong>Printed:</strong></p>{answer(claim.get('answer'))}"
-        f"<p><strong>Right:</strong></p>{answer(claim.get('expected'))}"
-        f"<p><strong>Counterexample.</strong></p>{counterexample_html(claim)}"
+        answer_grid([("Printed", claim.get("answer")), ("Right", claim.get("expected"))])
+        + f"<p><strong>Counterexample.</strong> {counterexample_html(claim)}</p>"
         + (f"<p><strong>Likely slip.</strong> {prose(slip)}</p>" if slip else "")
     )
     return admonition(
@@ -235,10 +245,7 @@ def claim_html(quiz: QuizData, claim: Claim) -> str:
     parts = [
         f'<section class="qp-claim qp-claim--{esc(verdict)}" id="{claim_anchor(claim.id)}">',
         f'<div class="qp-claim__head"><code>{esc(claim.id)}</code>{badge(verdict)}</div>',
-        '<div class="qp-answers">',
-        f'<div class="qp-answer"><p class="qp-label">Printed answer</p>{answer(claim.get("answer"))}</div>',
-        f'<div class="qp-answer"><p class="qp-label">Derived</p>{answer(claim.get("expected"))}</div>',
-        "</div>",
+        answer_grid([("Printed", claim.get("answer")), ("Derived", claim.get("expected"))]),
         f'<p class="qp-message">{prose(message)}</p>' if message else "",
         f'<p class="qp-evidence"><strong>Evidence.</strong> {prose(evidence)}</p>'
         if evidence
