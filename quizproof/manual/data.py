@@ -10,15 +10,12 @@ decides nothing itself.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:  # the checker is the single source of every verdict shown in the manual
-    from quizproof.checker import check_quiz, derive_quiz
-except ImportError:  # pragma: no cover - only before the checker lands
-    check_quiz = derive_quiz = None
+from quizproof.checker import check_quiz, derive_quiz
+from quizproof.model import load_quiz as read_quiz_file
 
 try:  # the Monte Carlo cross-checks are optional: pages say when they are absent
     from quizproof.simulate import simulate_quiz
@@ -120,15 +117,12 @@ class QuizData:
 
 
 def _race_table(path: Path) -> dict[str, Any] | None:
-    with path.open("rb") as fh:
-        table = tomllib.load(fh).get("race")
+    table = read_quiz_file(path).tables.get("race")
     return dict(table) if isinstance(table, dict) else None
 
 
 def load_quiz(path: Path) -> QuizData:
     """Check one quiz file and gather what its pages show."""
-    if check_quiz is None or derive_quiz is None:
-        raise RuntimeError("quizproof.checker is not installed: the manual cannot be built")
     report = check_quiz(path)
     forms = {f["id"]: f for f in derive_quiz(path).get("forms", [])}
     simulation = None

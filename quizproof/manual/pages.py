@@ -45,6 +45,7 @@ MEANING = {
     "unsupported": "the toolkit has no derivation for this claim yet",
 }
 _WORD = re.compile(r"^[A-Za-z]{2,}( [A-Za-z]+)*\.?$")
+_TEXT_WORD = re.compile(r"^\\text\{([A-Za-z ]+)\}$")
 _DOLLAR = re.compile(r"\$([^$]+)\$")
 
 
@@ -117,8 +118,9 @@ def answer(tex: Any, block: bool = True) -> str:
     if tex is None or str(tex).strip() == "":
         return '<span class="qp-none">none</span>'
     text = str(tex).strip()
-    if _WORD.match(text):
-        return f'<span class="qp-word">“{esc(text)}”</span>'
+    word = _TEXT_WORD.match(text)
+    if word or _WORD.match(text):
+        return f'<span class="qp-word">“{esc(word.group(1) if word else text)}”</span>'
     return f'<div class="qp-answer-math">{inline(text)}</div>' if block else inline(text)
 
 
@@ -244,7 +246,11 @@ def claim_html(quiz: QuizData, claim: Claim) -> str:
     evidence = claim.get("evidence")
     parts = [
         f'<section class="qp-claim qp-claim--{esc(verdict)}" id="{claim_anchor(claim.id)}">',
-        f'<div class="qp-claim__head"><code>{esc(claim.id)}</code>{badge(verdict)}</div>',
+        '<div class="qp-claim__head">',
+        f'<span class="qp-claim__title">{prose(claim.get("title"))}</span>'
+        if claim.get("title")
+        else "",
+        f"<code>{esc(claim.id)}</code>{badge(verdict)}</div>",
         answer_grid([("Printed", claim.get("answer")), ("Derived", claim.get("expected"))]),
         f'<p class="qp-message">{prose(message)}</p>' if message else "",
         f'<p class="qp-evidence"><strong>Evidence.</strong> {prose(evidence)}</p>'
