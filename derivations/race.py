@@ -127,9 +127,13 @@ class RaceRules:
 QUIZ_RULES = RaceRules()
 
 
-def on_domain(expr: sp.Expr) -> sp.Expr:
-    r"""Simplify using $0 < \lambda < 1$ (SymPy's symbol assumptions cannot say $\lambda < 1$)."""
-    return sp.simplify(sp.refine(expr, sp.Q.lt(lam, 1)))
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """The shorter of a form and its partial fractions in lambda (how a person writes it)."""
+    try:
+        split = sp.apart(expr, lam)
+    except (sp.PolynomialError, NotImplementedError):
+        return expr
+    return split if sp.count_ops(split) <= sp.count_ops(expr) else expr
 
 
 @lru_cache(maxsize=64)
@@ -188,7 +192,7 @@ def value_function(rules: RaceRules = QUIZ_RULES) -> Derivation:
     increment = sp.simplify(beta_i - beta(i + 1))
     b0 = rules.goal_value(t).subs(t, 0)
     b_m = sp.rsolve(b(m) - b(m - 1) - increment, b(m), {b(0): b0})
-    result = sp.simplify(alpha_N * t + b_m.subs(m, N - i))
+    result = tidy(sp.simplify(alpha_N * t + b_m.subs(m, N - i)))
     # Confirm that the solution satisfies the Bellman equation and the goal condition.
     Vs = sp.Lambda((i, t), result)
     assert sp.simplify(Vs(i, t) - (c + q * Vs(i + 1, t + 1) + (1 - q) * Vs(i, t + 1))) == 0
@@ -227,7 +231,7 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
     c = rules.step_reward
     Qf = sp.Function("Q")
     expr = c + p * V(i + 1, t + 1) + (1 - p) * V(i, t + 1)  # $R(s,a) + E_{s'|s,a} V(s')$
-    result = sp.simplify(expr)
+    result = tidy(sp.simplify(expr))
     a = sp.Symbol(f"a_{action}")
     steps = (
         Step(
@@ -251,7 +255,7 @@ def advantage(rules: RaceRules, action: int) -> Derivation:
     r"""$A((i,t), a) = Q((i,t), a) - V(i, t)$."""
     Q = q_value(rules, action).result
     V = value_function(rules).result
-    result = sp.factor(sp.simplify(Q - V))
+    result = tidy(sp.simplify(Q - V))
     a = sp.Symbol(f"a_{action}")
     steps = (
         Step("The advantage is Q minus V", sp.Eq(sp.Function("A")(sp.Tuple(i, t), a), Q - V)),

@@ -31,7 +31,7 @@ import sympy as sp
 from derivations.core import Derivation
 from quizproof.families import ClaimSpec, Context, FamilyError, families, spec_for
 from quizproof.model import Claim, Quiz, load_quiz
-from quizproof.notation import NotationError, parse, yes_no
+from quizproof.notation import SUBJECT, NotationError, parse, yes_no
 
 VERDICTS = ("verified", "refuted", "undecided", "invalid", "unsupported")
 DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT", "5"))
@@ -232,18 +232,24 @@ def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str
             "message": f"expected a value or a chain of '=', found {bad!r}",
         }
     expected = derivation.result
+    members = [m for m in parsed.members if m is not SUBJECT]
+    if not members:
+        return {
+            "verdict": "invalid",
+            "message": "the answer names what is asked but gives no value",
+        }
     result: dict[str, Any] = {}
-    for n, member in enumerate(reversed(parsed.members)):
+    for n, member in enumerate(reversed(members)):
         result = compare(member, expected, ctx)
         if result["verdict"] != "verified":
-            if len(parsed.members) > 1:
-                which = len(parsed.members) - n
+            if len(members) > 1:
+                which = len(members) - n
                 result["message"] = (
                     f"member {which} of the chain, ${sp.latex(member)}$, is not the derived value"
                 )
             return result
-    if len(parsed.members) > 1:
-        result["evidence"] += f" (each of the {len(parsed.members)} members of the chain)"
+    if len(members) > 1:
+        result["evidence"] += f" (each of the {len(members)} members of the chain)"
     return result
 
 

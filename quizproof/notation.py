@@ -78,10 +78,20 @@ _TOKEN = re.compile(
 )
 
 
+UNICODE = {
+    "λ": r"\lambda", "η": r"\eta", "π": r"\pi", "σ": r"\sigma", "θ": r"\theta",
+    "Φ": r"\Phi", "Ψ": r"\Psi", "Θ": r"\Theta", "γ": r"\gamma", "β": r"\beta",
+    "α": r"\alpha", "∞": r"\infty", "−": "-", "·": r"\cdot ", "×": r"\times ",
+    "≤": r"\le ", "≥": r"\ge ", "←": r"\leftarrow ", "⟨": "(", "⟩": ")",
+}  # fmt: skip
+
+
 def tokenize(text: str) -> list[Token]:
     """Split LaTeX into tokens; ``\\text{...}`` and friends become one name token."""
     if len(text) > MAX_LENGTH:
         raise NotationError(f"the answer is longer than {MAX_LENGTH} characters")
+    # A few Unicode characters stand for their LaTeX commands (λ for \lambda, ...).
+    text = "".join(UNICODE.get(ch, ch) for ch in text)
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
@@ -105,6 +115,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         if kind == "cmd" and value in ("\\{", "\\}"):
             tokens.append(Token("op", value[1], pos))
+        elif kind == "cmd" and value in ("\\langle", "\\rangle"):
+            tokens.append(Token("op", "(" if value == "\\langle" else ")", pos))
         elif kind == "cmd" and value == "\\|":
             tokens.append(Token("op", "‖", pos))
         elif kind == "num" and len(value.replace(".", "")) > MAX_DIGITS:
@@ -132,6 +144,10 @@ class Application:
 
 
 FunctionImpl = Callable[[Application], sp.Basic]
+
+# A name that only states what is being given (``s_{t+1} = (i, t + 1)``): a chain
+# member that is exactly SUBJECT is not compared with anything.
+SUBJECT = sp.Dummy("subject")
 
 
 @dataclass

@@ -168,3 +168,16 @@ def test_cli_exit_codes_and_messages(quiz_file, tmp_path):
     missing = run_cli("derive", str(tmp_path / "nope.toml"))
     assert missing.returncode == 2
     assert "no such file" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer"),
+    [
+        ("p3a.next.a1", r"s_{t+1} = (i, t + 1)"),
+        ("p3c.A.a2", "1/λ − 1"),
+        ("p3a.next.a2", r"\langle i + 1, t + 1 \rangle"),
+    ],
+)
+def test_other_ways_of_writing(quiz_file, cid, answer):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == "verified", claim

@@ -23,7 +23,15 @@ from derivations.core import Derivation
 from derivations.race import N, RaceRules, RulesError, i, lam, t
 from quizproof.families import ClaimSpec, Context, Domain, Family, FamilyError, register
 from quizproof.model import Quiz
-from quizproof.notation import BASE_FUNCTIONS, Application, NotationError, Scope, parse, sigmoid
+from quizproof.notation import (
+    BASE_FUNCTIONS,
+    SUBJECT,
+    Application,
+    NotationError,
+    Scope,
+    parse,
+    sigmoid,
+)
 
 A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
 ACTIONS = {A1: 1, A2: 2}
@@ -68,7 +76,8 @@ def rules_from(quiz: Quiz) -> RaceRules:
     try:
         return RaceRules(probs["advance_prob_a1"], probs["advance_prob_a2"], reward)
     except RulesError as err:
-        raise FamilyError(f"[race]: {err}") from None
+        message = str(err).replace("advance_a", "advance_prob_a")  # the file's own key names
+        raise FamilyError(f"[race]: {message}") from None
 
 
 def _state(arg: sp.Basic, name: str) -> tuple[sp.Basic, sp.Basic]:
@@ -125,6 +134,7 @@ def scope_for(rules: RaceRules) -> Scope:
         "a_2": A2,
         "e": sp.E,
         "pi": sp.pi,
+        "s_t+1": SUBJECT,  # "s_{t+1} = (i, t + 1)" names the next state
     }
     symbols.update({str(p): p for p in rules.parameters})
     functions = dict(BASE_FUNCTIONS)
