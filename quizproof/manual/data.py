@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizproof.checker import check_quiz, derive_quiz
+from derivations.core import Derivation
+from quizproof.checker import check_quiz, derive, derive_quiz
 from quizproof.model import load_quiz as read_quiz_file
 
 try:  # the Monte Carlo cross-checks are optional: pages say when they are absent
@@ -78,8 +79,10 @@ class QuizData:
     report: dict[str, Any]
     forms: dict[str, dict[str, Any]]
     race: dict[str, Any] | None
-    simulation: dict[str, dict[str, Any]] | None
+    simulation: dict[str, list[dict[str, Any]]] | None
     simulation_note: str = ""
+    derived: dict[str, Derivation] = field(default_factory=dict)
+    simulation_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -116,25 +119,35 @@ class QuizData:
         return counts
 
 
-def _race_table(path: Path) -> dict[str, Any] | None:
-    table = read_quiz_file(path).tables.get("race")
-    return dict(table) if isinstance(table, dict) else None
-
-
 def load_quiz(path: Path) -> QuizData:
     """Check one quiz file and gather what its pages show."""
     report = check_quiz(path)
     forms = {f["id"]: f for f in derive_quiz(path).get("forms", [])}
-    simulation = None
+    quiz_file = read_quiz_file(path)
+    race = quiz_file.tables.get("race")
+    # The derived SymPy objects themselves, for figures and tables of exact values.
+    derived = {spec.id: d for spec, d in derive(quiz_file)[0]}
+    simulation, info = None, {}
     note = "cross-check not available: this build of quizproof has no simulator"
     if simulate_quiz is not None:
         result = simulate_quiz(path)
-        rows = (
-            result.get("checks", result.get("claims", [])) if isinstance(result, dict) else result
-        )
-        simulation = {row["id"]: row for row in rows or []}
-        note = "cross-check not available for this claim"
-    return QuizData(path, report, forms, _race_table(path), simulation, note)
+        rows = result.get("checks", []) if isinstance(result, dict) else list(result)
+        simulation = {}
+        for row in rows:
+            simulation.setdefault(str(row["id"]), []).append(row)
+        if isinstance(result, dict):
+            info = {k: v for k, v in result.items() if k not in ("checks", "quiz")}
+        note = "no simulation of this claim (nothing numeric to simulate)"
+    return QuizData(
+        Path(path),
+        report,
+        forms,
+        dict(race) if isinstance(race, dict) else None,
+        simulation,
+        note,
+        derived,
+        info,
+    )
 
 
 def collect(quiz_dir: Path) -> list[QuizData]:

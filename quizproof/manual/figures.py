@@ -9,8 +9,10 @@ hash salt, no date) so a rebuild of unchanged data gives the same bytes.
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 
 import matplotlib
+import sympy as sp
 
 matplotlib.use("Agg")
 
@@ -99,7 +101,50 @@ def quiz_figures(quiz: QuizData) -> list[Figure]:
     ]
 
 
+def exact_value(expr: sp.Basic, values: dict[str, object]) -> float | None:
+    """A derived expression at a point given by symbol names; None if a symbol is left."""
+    subs = {sym: sp.nsimplify(values[sym.name]) for sym in expr.free_symbols if sym.name in values}
+    value = expr.subs(subs)
+    return float(value) if not value.free_symbols else None
+
+
+def race_value_figure(quiz: QuizData, n_goal: int = 8) -> Figure | None:
+    """$V^\\pi(i, 0)$ from the derived closed form, for a few $\\lambda$."""
+    derivation = quiz.derived.get("p3b.V") or quiz.derived.get("p3c.V")
+    if derivation is None:
+        return None
+    expr = derivation.result
+    expr = expr.rhs if isinstance(expr, sp.Equality) else expr
+    lams = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(9, 10))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.0, 3.6))
+        for lam in lams:
+            ys = [
+                exact_value(expr, {"N": n_goal, "lambda": lam, "i": i, "t": 0})
+                for i in range(n_goal + 1)
+            ]
+            if any(y is None for y in ys):
+                plt.close(fig)
+                return None
+            ax.plot(range(n_goal + 1), ys, marker="o", ms=3.5, lw=1.6, label=f"λ = {lam}")
+        ax.set_xlabel("advances made, i")
+        ax.set_ylabel("V(i, 0)")
+        ax.legend(frameon=False)
+        ax.grid(alpha=0.3)
+        svg = _svg(fig)
+    return Figure(
+        f"figures/{quiz.slug}-race-value.svg",
+        svg,
+        f"Line chart of the derived value V(i, 0) against i for N = {n_goal} and four values of lambda",
+        f"The derived value $V^\\pi(i, 0)$ of the race with $N = {n_goal}$ at four values "
+        "of $\\lambda$, evaluated exactly from the closed form: the expected reward still "
+        "to come from state $(i, 0)$.",
+    )
+
+
 def problem_figures(quiz: QuizData, number: str) -> list[Figure]:
-    """Figures for one problem, drawn from the toolkit's simulations where it has them."""
-    del quiz, number
-    return []
+    """Figures for one problem, drawn from the toolkit's derivations and simulations."""
+    figures: list[Figure | None] = []
+    if number == "3":
+        figures.append(race_value_figure(quiz))
+    return [f for f in figures if f is not None]

@@ -203,40 +203,54 @@ def steps_html(claim: Claim) -> str:
     )
 
 
+# Columns of a simulation check, in the order shown, with their headings.
 _CROSS_FIELDS = (
+    ("at", "at"),
+    ("point", "at"),
     ("estimate", "estimate"),
     ("stderr", "standard error"),
-    ("exact", "exact value"),
-    ("expected", "exact value"),
+    ("claimed", "claimed value"),
     ("z", "z"),
-    ("false_alarm", "false-alarm rate"),
+    ("passed", "passes"),
+    ("samples", "samples"),
     ("n", "samples"),
-    ("episodes", "episodes"),
-    ("seed", "seed"),
-    ("verdict", "agrees"),
 )
 
 
 def _number(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "yes" if value else "<strong>no</strong>"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return esc(value)
+    if isinstance(value, dict):
+        return inline(",\\; ".join(f"{symbol_tex(str(k))} = {v}" for k, v in value.items()))
+    return prose(value)
 
 
 def crosscheck_html(quiz: QuizData, claim: Claim) -> str:
-    row = (quiz.simulation or {}).get(claim.id)
-    if not row:
+    rows = (quiz.simulation or {}).get(claim.id)
+    if not rows:
         return f'<p class="qp-crosscheck qp-muted">Simulation: {esc(quiz.simulation_note)}.</p>'
-    cells = {label: _number(row[key]) for key, label in _CROSS_FIELDS if key in row}
-    frame = pd.DataFrame([cells])
-    where = f"<p>{prose(row['message'])}</p>" if row.get("message") else ""
+    table = []
+    for row in rows:
+        cells: dict[str, str] = {}
+        for key, label in _CROSS_FIELDS:
+            if key in row and label not in cells:
+                cells[label] = _number(row[key])
+        table.append(cells)
+    info = quiz.simulation_info
+    facts = [f"seed {_number(info['seed'])}"] if "seed" in info else []
+    if "false_alarm" in info:
+        facts.append(f"false-alarm rate {_number(info['false_alarm'])} per check")
+    if "samples" in info:
+        facts.append(f"{_number(info['samples'])} samples")
+    tail = f" ({', '.join(facts)})" if facts else ""
     return (
-        '<div class="qp-crosscheck"><p><strong>Simulation cross-check.</strong></p>'
-        f"{frame_html(frame, 'qp-cross')}{where}</div>"
+        f'<div class="qp-crosscheck"><p><strong>Simulation cross-check</strong>{tail}. The '
+        "printed answer's value against the process simulated step by step.</p>"
+        f"{frame_html(pd.DataFrame(table), 'qp-cross')}</div>"
     )
 
 
