@@ -164,6 +164,13 @@ def test_unknown_tex_command_is_an_error_not_raw_output():
     assert "notacommand" in out
 
 
+def test_blank_runs_do_not_break_a_control_space():
+    out = render_math_html(
+        '<span class="arithmatex">\\(\\left( i, \\&nbsp;&nbsp;t\\right)\\)</span>'
+    )
+    assert "\\" not in out.split(">", 1)[1]  # nothing after the alttext attribute
+
+
 def test_every_printed_answer_of_quiz4_renders_to_mathml():
     with (ROOT / "quizzes" / "quiz4.toml").open("rb") as fh:
         claims = tomllib.load(fh)["claims"]

@@ -22,9 +22,9 @@ __all__ = ["MathRenderError", "inline", "render_math_html", "tex_to_mathml"]
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 _DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.DOTALL)
-# A token of the output whose text still starts with a backslash: TeX left as is.
+# A token of the output whose text still holds a backslash: TeX left as is.
 _FUNCTION = re.compile(r"(<mi>(?:ln|log|exp|sin|cos|tan|det|min|max)</mi>)(?!</m)")
-_LEFTOVER = re.compile(r"<(mi|mo|mtext|mn)[^>]*>\\[A-Za-z]+")
+_LEFTOVER = re.compile(r"<(mi|mo|mtext|mn)[^>]*>[^<]*\\")
 
 
 class MathRenderError(ValueError):
@@ -33,7 +33,9 @@ class MathRenderError(ValueError):
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
     """One formula as a ``<math>`` element (block layout when ``display``)."""
-    source = tex.strip()
+    # TeX ignores runs of blanks; HTML tools turn them into no-break spaces, which
+    # would otherwise separate a control space "\ " from its backslash.
+    source = re.sub(r"[\s\u00a0]+", " ", tex).strip()
     try:
         out = convert(source, display="block" if display else "inline")
     except Exception as err:  # the converter raises a family of its own errors
