@@ -44,6 +44,10 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
         raise MathRenderError(f"cannot render TeX {source!r}: unknown command left in output")
     # A thin space after a function name, as TeX sets \\ln x (the converter omits it).
     out = _FUNCTION.sub(r'\1<mspace width="0.167em"></mspace>', out)
+    # The compound operator += of program text, which the converter splits in two.
+    out = out.replace("<mo>&#x0002B;</mo><mo>&#x0003D;</mo>", "<mo>+=</mo>")
+    # A period is ordinary in TeX (x.grad, a closing full stop): no operator spacing.
+    out = out.replace("<mo>&#x0002E;</mo>", '<mo lspace="0em" rspace="0em">.</mo>')
     # Keep the source for assistive technology and copy-paste.
     return out.replace("<math ", f'<math alttext="{html.escape(source, quote=True)}" ', 1)
 

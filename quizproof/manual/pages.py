@@ -265,13 +265,16 @@ def claim_html(quiz: QuizData, claim: Claim) -> str:
         if claim.get("title")
         else "",
         f"<code>{esc(claim.id)}</code>{badge(verdict)}</div>",
-        answer_grid([("Printed", claim.get("answer")), ("Derived", claim.get("expected"))]),
+        answer_grid(
+            [("Printed", claim.get("answer"))]
+            + ([("Derived", claim.get("expected"))] if claim.get("expected") else [])
+        ),
         f'<p class="qp-message">{prose(message)}</p>' if message else "",
         f'<p class="qp-evidence"><strong>Evidence.</strong> {prose(evidence)}</p>'
         if evidence
         else "",
         erratum_html(claim) if verdict == "refuted" else "",
-        steps_html(claim),
+        steps_html(claim) if claim.get("steps") or verdict in ("verified", "refuted") else "",
         crosscheck_html(quiz, claim),
         "</section>",
     ]
@@ -285,6 +288,10 @@ def claims_md(quiz: QuizData, problem: Problem, level: str = "##") -> str:
         out.append(f"{level} {title} {{#part-{problem.number}{sub}}}\n")
         out.extend(claim_html(quiz, c) + "\n" for c in claims)
     return "\n".join(out)
+
+
+def badges_inline(counts: dict[str, int]) -> str:
+    return " ".join(f"{badge(v)}&nbsp;{n}" for v, n in counts.items() if n)
 
 
 def counts_html(counts: dict[str, int]) -> str:
@@ -363,13 +370,18 @@ def quiz_page(quiz: QuizData, restatements: dict[str, str], figures: list[Figure
         f"<code>{esc('quizzes/' + quiz.path.name)}</code>.</p>\n"
     )
     lines.append("## Problems\n")
+    rows = []
     for p in quiz.problems:
         title = problem_title(restatements.get(p.number), p.number)
         link = href(src, problem_src(quiz, p.number))
-        lines.append(
-            f'<p class="qp-problem-link"><a href="{esc(link)}">{esc(title)}</a> '
-            f"{counts_html(_counts(p.claims))}</p>\n"
+        rows.append(
+            {
+                "Problem": f'<a href="{esc(link)}">{esc(title)}</a>',
+                "Claims": str(len(p.claims)),
+                "Verdicts": badges_inline(_counts(p.claims)),
+            }
         )
+    lines.append(frame_html(pd.DataFrame(rows), "qp-problems") + "\n")
     lines.extend(figure_html(src, f) + "\n" for f in figures)
     lines.append("## Every claim\n")
     lines.append(claims_table(src, quiz) + "\n")
