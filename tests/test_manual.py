@@ -234,3 +234,21 @@ def test_site_builds_strict_with_every_claim_and_no_tex_left(tmp_path, monkeypat
             assert f'id="{pages.claim_anchor(claim.id)}"' in everything, claim.id
     assert "qp-erratum" in html["quiz4/problem-2.html"]
     assert (site / "figures" / "overview-verdicts.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_variance_ratio_table_evaluates_the_derived_form_exactly(quizzes):
+    import sympy as sp
+
+    from derivations.core import Derivation
+    from quizproof.manual import tables
+
+    quiz = quizzes[0]
+    n, lam = sp.Symbol("N", positive=True, integer=True), sp.Symbol("lambda", positive=True)
+    quiz.derived["p3d.var_ratio"] = Derivation("p3d.var_ratio", n / lam)
+    table = tables.variance_ratio_table(quiz)
+    assert table is not None
+    cells = re.findall(r"<td>([^<]*)</td>", table.html)
+    # the row N = 2: 2 / lambda over the grid 1/10, 1/4, 1/2, 3/4, 9/10
+    assert cells[6:12] == ["2", "20", "8", "4", "2.67", "2.22"]
+    quiz.derived["p3d.var_ratio"] = Derivation("p3d.var_ratio", sp.nan)
+    assert tables.variance_ratio_table(quiz) is None

@@ -16,7 +16,7 @@ from typing import Any
 
 from mkdocs.structure.files import File, Files
 
-from quizproof.manual import data, figures, pages
+from quizproof.manual import data, figures, pages, tables
 from quizproof.manual.mathml import MathRenderError, render_math_html
 
 log = logging.getLogger("mkdocs.hooks.quizproof")
@@ -67,7 +67,8 @@ def build_site(root: Path, docs_dir: Path) -> tuple[dict[str, str | bytes], list
             figs = figures.problem_figures(quiz, problem.number)
             all_figs += figs
             src = pages.problem_src(quiz, problem.number)
-            out[src] = pages.problem_page(quiz, problem, texts.get(problem.number), figs)
+            tabs = tables.problem_tables(quiz, problem.number)
+            out[src] = pages.problem_page(quiz, problem, texts.get(problem.number), figs, tabs)
             section.append({pages.problem_title(texts.get(problem.number), problem.number): src})
         nav.append({quiz.title: section})
     if variants:

@@ -316,7 +316,11 @@ def problem_title(restatement: str | None, number: str) -> str:
 
 
 def problem_page(
-    quiz: QuizData, problem: Problem, restatement: str | None, figures: list[Figure]
+    quiz: QuizData,
+    problem: Problem,
+    restatement: str | None,
+    figures: list[Figure],
+    tables: list[Any] = (),
 ) -> str:
     src = problem_src(quiz, problem.number)
     title = problem_title(restatement, problem.number)
@@ -333,9 +337,13 @@ def problem_page(
         lines.append(f'<p class="qp-cite">Restated from {esc(cite(quiz, problem.number))}.</p>\n')
     else:
         lines.append(f'<p class="qp-cite">From {esc(cite(quiz, problem.number))}.</p>\n')
-    if figures:
-        lines.append("## Figures\n")
+    if figures or tables:
+        lines.append("## Figures and tables\n")
         lines.extend(figure_html(src, f) + "\n" for f in figures)
+        for table in tables:
+            lines.append(f"### {table.title}\n")
+            lines.append(table.caption + "\n")
+            lines.append(table.html + "\n")
     lines.append(claims_md(quiz, problem))
     return "\n".join(lines)
 
