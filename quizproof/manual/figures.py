@@ -22,10 +22,19 @@ import matplotlib.pyplot as plt
 from quizproof.manual.data import VERDICTS, QuizData
 from quizproof.manual.pages import Figure
 
-try:  # the simulations of the quiz's processes, where this build has them
+# The simulations of the quiz's processes, where this build has them.
+try:
     from numerics import race as race_sim
 except ImportError:  # pragma: no cover - depends on the installed toolkit
     race_sim = None
+try:
+    from numerics import vq as vq_sim
+except ImportError:  # pragma: no cover - depends on the installed toolkit
+    vq_sim = None
+try:
+    from numerics import entropy as entropy_sim
+except ImportError:  # pragma: no cover - depends on the installed toolkit
+    entropy_sim = None
 
 __all__ = ["overview_figures", "problem_figures", "quiz_figures"]
 
@@ -253,9 +262,125 @@ def gradient_figure(quiz: QuizData, n_goal: int = 8) -> Figure | None:
     )
 
 
+def bound_figure(quiz: QuizData, samples: int = 20_000) -> Figure | None:
+    """Problem 1: the sampled upper bound on $H(y)$ as the two models approach the truth."""
+    if entropy_sim is None:
+        return None
+    seeds = np.random.SeedSequence(SEED + 2).spawn(12)
+    rng = np.random.Generator(np.random.PCG64(seeds[0]))
+    base = entropy_sim.FiniteModel.random(6, 4, rng)
+    true_prior, true_dec = base.marginal_z, base.posterior.T
+    terms = entropy_sim.TERMS
+    bound = {  # the integrand of the bound: -ln P_Phi(z) + ln P_Psi(z|y) - ln P_Theta(y|z)
+        "bound": lambda p: (
+            terms["-ln P_Phi(z)"](p) + terms["ln P(z|y)"](p) + terms["-ln P_Theta(y|z)"](p)
+        )
+    }
+    mix = np.linspace(0.0, 1.0, 11)
+    exact, sampled, errors = [], [], []
+    for s, seed in zip(mix, seeds[1:], strict=True):
+        model = entropy_sim.FiniteModel(
+            base.pop,
+            base.enc,
+            (1 - s) * base.prior + s * true_prior,  # $P_\Phi \to P_{\mathrm{Pop},\Psi}(z)$
+            (1 - s) * base.dec + s * true_dec,  # $P_\Theta \to P_{\mathrm{Pop},\Psi}(y|z)$
+        )
+        values = model.exact()
+        exact.append(values["bound"])
+        est = entropy_sim.estimate(model, bound, samples, seed=seed)["bound"]
+        sampled.append(est.mean)
+        errors.append(2 * est.stderr)
+    h_y = base.exact()["H(y)"]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.0, 3.6))
+        ax.plot(mix, exact, color="#1565c0", lw=1.6, label="bound, exact")
+        ax.errorbar(
+            mix,
+            sampled,
+            yerr=errors,
+            fmt="o",
+            ms=3.5,
+            color="#1565c0",
+            lw=1,
+            label=f"bound, sampled ({samples:,} samples)",
+        )
+        ax.axhline(h_y, color="k", ls="--", lw=1.2, label="H(y)")
+        ax.set_xlabel("models' distance travelled to the truth, s")
+        ax.set_ylabel("nats")
+        ax.legend(frameon=False)
+        ax.grid(alpha=0.3)
+        svg = _svg(fig)
+    return Figure(
+        f"figures/{quiz.slug}-entropy-bound.svg",
+        svg,
+        "Line chart: the upper bound on H(y) decreasing to H(y) as the models approach the truth",
+        "The upper bound of 1(c) on a random finite population of 6 values with a 4-valued "
+        "latent, as the models move from random ($s = 0$) to the true $P_{\\mathrm{Pop},\\Psi}(z)$ "
+        "and $P_{\\mathrm{Pop},\\Psi}(y|z)$ ($s = 1$) by mixing. Dots: sample means over "
+        "$y \\sim \\mathrm{Pop}$, $z \\sim P_\\Psi(z|y)$ with bars of two standard errors. "
+        f"At $s = 1$ the exact bound is {exact[-1]:.6f} nats and $H(y)$ = {h_y:.6f} nats.",
+    )
+
+
+def codebook_figure(quiz: QuizData, eta: float = 0.01) -> Figure | None:
+    """Problem 2: codewords trained by SGD moving to the means of their clusters."""
+    if vq_sim is None:
+        return None
+    means = np.array([[-2.0, 0.0], [2.0, 0.5], [0.0, 2.5]])
+    mixture = vq_sim.Mixture(means, 0.45, np.full(3, 1 / 3))
+    checkpoints = [1, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+    paths = [vq_sim.codebook_sgd(mixture, 3, eta, n, 1, seed=SEED + 3) for n in checkpoints]
+    path = np.stack([run.codebook[0] for run in paths])  # (checkpoints, K, I)
+    final = paths[-1]
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(SEED + 4)))
+    cloud = mixture.sample((600,), rng)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.0, 4.4))
+        ax.scatter(cloud[:, 0], cloud[:, 1], s=4, color="#9e9e9e", alpha=0.35, lw=0, label="data")
+        for k in range(path.shape[1]):
+            ax.plot(
+                path[:, k, 0],
+                path[:, k, 1],
+                "-o",
+                ms=3,
+                lw=1.2,
+                label="codeword e(k)" if k == 0 else None,
+                color="#1565c0",
+            )
+        assigned = final.assigned_mean[0]
+        ax.scatter(
+            assigned[:, 0],
+            assigned[:, 1],
+            marker="x",
+            s=60,
+            color="#c62828",
+            label="mean of its assigned vectors",
+            zorder=3,
+        )
+        ax.set_aspect("equal")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        ax.grid(alpha=0.3)
+        svg = _svg(fig)
+    return Figure(
+        f"figures/{quiz.slug}-codebook.svg",
+        svg,
+        "Scatter plot: three codewords moving from their starting points to the centres of "
+        "three clusters of data",
+        f"Codebook SGD with $\\eta = {eta}$ on a stream from a mixture of three Gaussians: "
+        f"each codeword $e(k)$ after $n$ = {checkpoints[0]:,} to {checkpoints[-1]:,} steps "
+        "(one run per $n$, all from the same seed and starting codebook), and (crosses) the "
+        "mean of the vectors assigned to it in the second half of the longest run. There a "
+        f"codeword lies {final.drift:.2g} from that mean on average.",
+    )
+
+
 def problem_figures(quiz: QuizData, number: str) -> list[Figure]:
     """Figures for one problem, drawn from the toolkit's derivations and simulations."""
     figures: list[Figure | None] = []
+    if number == "1" and not quiz.is_variant:
+        figures.append(bound_figure(quiz))
+    if number == "2" and not quiz.is_variant:
+        figures.append(codebook_figure(quiz))
     if number == "3":
         figures.append(race_value_figure(quiz))
         figures.append(gradient_figure(quiz))
