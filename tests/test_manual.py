@@ -252,3 +252,16 @@ def test_variance_ratio_table_evaluates_the_derived_form_exactly(quizzes):
     assert cells[6:12] == ["2", "20", "8", "4", "2.67", "2.22"]
     quiz.derived["p3d.var_ratio"] = Derivation("p3d.var_ratio", sp.nan)
     assert tables.variance_ratio_table(quiz) is None
+
+
+def test_the_how_to_pages_example_variant_is_verified(tmp_path):
+    """The how-to's TOML snippets, put together, make a variant whose answer checks out."""
+    from quizproof.checker import check_quiz
+
+    text = (ROOT / "docs" / "how-to-write-a-variant.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert len(snippets) == 3
+    path = tmp_path / "quiz4-slow-a2.toml"
+    path.write_text("\n".join(snippets), encoding="utf-8")
+    report = check_quiz(path)
+    assert [c["verdict"] for c in report["claims"]] == ["verified"]
