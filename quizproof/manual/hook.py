@@ -14,10 +14,12 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from quizproof.manual import data, figures, pages, tables
 from quizproof.manual.mathml import MathRenderError, render_math_html
+from quizproof.model import QuizFileError
 
 log = logging.getLogger("mkdocs.hooks.quizproof")
 
@@ -39,7 +41,10 @@ def _restatements(docs_dir: Path, quiz: data.QuizData) -> dict[str, str]:
 
 def build_site(root: Path, docs_dir: Path) -> tuple[dict[str, str | bytes], list[Any]]:
     """Every generated file (source path -> content) and the navigation."""
-    quizzes = data.collect(root / "quizzes")
+    try:
+        quizzes = data.collect(root / "quizzes")
+    except QuizFileError as err:  # one line naming the file; the build stops
+        raise PluginError(f"the manual cannot be built: {err}") from err
     out: dict[str, str | bytes] = {}
     nav: list[Any] = [{"Overview": "index.md"}]
     overview_figs = figures.overview_figures(quizzes)

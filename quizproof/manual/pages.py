@@ -459,6 +459,18 @@ def overview_page(quizzes: list[QuizData], figures: list[Figure]) -> str:
     )
     items = "".join(f"<li>{badge(v)} {esc(MEANING[v])}.</li>" for v in VERDICTS)
     lines.append(f'<ul class="qp-legend">{items}</ul>\n')
+    summary = []
+    for quiz in quizzes:
+        counts = quiz.counts()
+        row = {
+            "Quiz file": f'<a href="{esc(href(src, quiz_src(quiz)))}">{esc(quiz.title)}</a>',
+            "File": f"<code>{esc(quiz.path.name)}</code>",
+            "Claims": str(len(quiz.claims)),
+        }
+        row.update({v: str(counts.get(v, 0)) for v in VERDICTS})
+        summary.append(row)
+    lines.append("## At a glance\n")
+    lines.append(frame_html(pd.DataFrame(summary), "qp-summary") + "\n")
     lines.extend(figure_html(src, f) + "\n" for f in figures)
     for quiz in quizzes:
         link = href(src, quiz_src(quiz))
