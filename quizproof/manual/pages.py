@@ -464,7 +464,6 @@ def overview_page(quizzes: list[QuizData], figures: list[Figure]) -> str:
         counts = quiz.counts()
         row = {
             "Quiz file": f'<a href="{esc(href(src, quiz_src(quiz)))}">{esc(quiz.title)}</a>',
-            "File": f"<code>{esc(quiz.path.name)}</code>",
             "Claims": str(len(quiz.claims)),
         }
         row.update({v: str(counts.get(v, 0)) for v in VERDICTS})
