@@ -96,10 +96,32 @@ def fixture_derive(path: Path) -> dict:
     }
 
 
-def use_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+def fixture_simulate(path: Path) -> dict:
+    """A report of the shape of ``quizproof simulate FILE --json`` (made-up numbers)."""
+    report = fixture_check(path)
+    return {
+        "quiz": report["quiz"],
+        "seed": 7,
+        "checks": [
+            {
+                "id": c["id"],
+                "answer": c["answer"],
+                "estimate": -15.98,
+                "stderr": 0.021,
+                "claimed": -16.0,
+                "z": 0.95,
+                "passed": c["verdict"] != "refuted",
+            }
+            for c in report["claims"]
+            if c["id"].startswith("p3")
+        ],
+    }
+
+
+def use_fixture(monkeypatch: pytest.MonkeyPatch, simulate: bool = False) -> None:
     monkeypatch.setattr(data, "check_quiz", fixture_check)
     monkeypatch.setattr(data, "derive_quiz", fixture_derive)
-    monkeypatch.setattr(data, "simulate_quiz", None)
+    monkeypatch.setattr(data, "simulate_quiz", fixture_simulate if simulate else None)
 
 
 @pytest.fixture
@@ -218,7 +240,7 @@ def fixture_quiz_files() -> dict[str, str]:
 
 
 def test_site_builds_strict_with_every_claim_and_no_tex_left(tmp_path, monkeypatch):
-    use_fixture(monkeypatch)
+    use_fixture(monkeypatch, simulate=True)
     quizzes = build_site(tmp_path / "project", tmp_path / "site", fixture_quiz_files())
     site = tmp_path / "site"
     html = {
@@ -233,6 +255,11 @@ def test_site_builds_strict_with_every_claim_and_no_tex_left(tmp_path, monkeypat
         for claim in quiz.claims:
             assert f'id="{pages.claim_anchor(claim.id)}"' in everything, claim.id
     assert "qp-erratum" in html["quiz4/problem-2.html"]
+    # the simulation's numbers where it has them, and a plain note where it has none
+    assert html["quiz4/problem-3.html"].count('class="dataframe qp-table qp-cross"') >= 10
+    assert "<td>0.021</td>" in html["quiz4/problem-3.html"]
+    assert "seed 7" in html["quiz4/problem-3.html"]
+    assert "no simulation of this claim" in html["quiz4/problem-1.html"]
     assert (site / "figures" / "overview-verdicts.svg").read_bytes().startswith(b"<?xml")
 
 

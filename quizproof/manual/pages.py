@@ -221,9 +221,9 @@ def _number(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "<strong>no</strong>"
     if isinstance(value, int):
-        return f"{value:,}"
+        return f"{value:,}".replace("-", "−")
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.6g}".replace("-", "−")  # a true minus sign, as in the math
     if isinstance(value, dict):
         return inline(",\\; ".join(f"{symbol_tex(str(k))} = {v}" for k, v in value.items()))
     return prose(value)
