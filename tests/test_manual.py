@@ -111,6 +111,17 @@ def fixture_simulate(path: Path) -> dict:
                 "claimed": -16.0,
                 "z": 0.95,
                 "passed": c["verdict"] != "refuted",
+                "points": [
+                    {
+                        "point": {"N": "3", "lambda": "1/2", "i": "0", "t": "0"},
+                        "estimate": -15.98,
+                        "stderr": 0.021,
+                        "claimed": -16.0,
+                        "z": 0.95,
+                        "passed": c["verdict"] != "refuted",
+                        "episodes": 250000,
+                    }
+                ],
             }
             for c in report["claims"]
             if c["id"].startswith("p3")
@@ -259,6 +270,7 @@ def test_site_builds_strict_with_every_claim_and_no_tex_left(tmp_path, monkeypat
     assert html["quiz4/problem-3.html"].count('class="dataframe qp-table qp-cross"') >= 10
     assert "<td>0.021</td>" in html["quiz4/problem-3.html"]
     assert "seed 7" in html["quiz4/problem-3.html"]
+    assert "<td>250,000</td>" in html["quiz4/problem-3.html"]
     assert "no simulation of this claim" in html["quiz4/problem-1.html"]
     assert (site / "figures" / "overview-verdicts.svg").read_bytes().startswith(b"<?xml")
 

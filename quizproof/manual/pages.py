@@ -205,19 +205,20 @@ def steps_html(claim: Claim) -> str:
 
 # Columns of a simulation check, in the order shown, with their headings.
 _CROSS_FIELDS = (
-    ("at", "at"),
     ("point", "at"),
+    ("note", "quantity"),
     ("estimate", "estimate"),
     ("stderr", "standard error"),
-    ("claimed", "claimed value"),
+    ("claimed", "printed value"),
     ("z", "z"),
+    ("episodes", "episodes"),
     ("passed", "passes"),
-    ("samples", "samples"),
-    ("n", "samples"),
 )
 
 
 def _number(value: Any) -> str:
+    if value is None:
+        return "–"
     if isinstance(value, bool):
         return "yes" if value else "<strong>no</strong>"
     if isinstance(value, int):
@@ -229,28 +230,35 @@ def _number(value: Any) -> str:
     return prose(value)
 
 
+def _false_alarm() -> float | None:
+    try:
+        from numerics.stats import FALSE_ALARM
+    except ImportError:  # pragma: no cover - depends on the installed toolkit
+        return None
+    return float(FALSE_ALARM)
+
+
 def crosscheck_html(quiz: QuizData, claim: Claim) -> str:
-    rows = (quiz.simulation or {}).get(claim.id)
-    if not rows:
+    checks = (quiz.simulation or {}).get(claim.id)
+    if not checks:
         return f'<p class="qp-crosscheck qp-muted">Simulation: {esc(quiz.simulation_note)}.</p>'
-    table = []
-    for row in rows:
-        cells: dict[str, str] = {}
-        for key, label in _CROSS_FIELDS:
-            if key in row and label not in cells:
-                cells[label] = _number(row[key])
-        table.append(cells)
-    info = quiz.simulation_info
-    facts = [f"seed {_number(info['seed'])}"] if "seed" in info else []
-    if "false_alarm" in info:
-        facts.append(f"false-alarm rate {_number(info['false_alarm'])} per check")
-    if "samples" in info:
-        facts.append(f"{_number(info['samples'])} samples")
-    tail = f" ({', '.join(facts)})" if facts else ""
+    rows = [point for check in checks for point in (check.get("points") or [check])]
+    present = [(k, label) for k, label in _CROSS_FIELDS if any(k in r for r in rows)]
+    table = [{label: _number(r.get(k)) for k, label in present} for r in rows]
+    passed = all(bool(check.get("passed")) for check in checks)
+    facts = []
+    if "seed" in quiz.simulation_info:
+        facts.append(f"seed {_number(quiz.simulation_info['seed'])}")
+    alpha = _false_alarm()
+    if alpha is not None:
+        facts.append(f"each point a two-sided z-test at false-alarm rate {alpha:g}")
+    tail = f" ({'; '.join(facts)})" if facts else ""
+    verdict = "passes" if passed else "<strong>fails</strong>"
+    messages = "".join(f"<p>{prose(c['message'])}</p>" for c in checks if c.get("message"))
     return (
-        f'<div class="qp-crosscheck"><p><strong>Simulation cross-check</strong>{tail}. The '
-        "printed answer's value against the process simulated step by step.</p>"
-        f"{frame_html(pd.DataFrame(table), 'qp-cross')}</div>"
+        f'<div class="qp-crosscheck"><p><strong>Simulation cross-check:</strong> the printed '
+        f"answer {verdict} against the process simulated step by step{tail}.</p>"
+        f"{frame_html(pd.DataFrame(table), 'qp-cross')}{messages}</div>"
     )
 
 
