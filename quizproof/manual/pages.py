@@ -208,8 +208,8 @@ _CROSS_FIELDS = (
     ("point", "at"),
     ("note", "quantity"),
     ("estimate", "estimate"),
-    ("stderr", "standard error"),
-    ("claimed", "printed value"),
+    ("stderr", "std. error"),
+    ("claimed", "printed"),
     ("z", "z"),
     ("episodes", "episodes"),
     ("passed", "passes"),
@@ -258,7 +258,8 @@ def crosscheck_html(quiz: QuizData, claim: Claim) -> str:
     return (
         f'<div class="qp-crosscheck"><p><strong>Simulation cross-check:</strong> the printed '
         f"answer {verdict} against the process simulated step by step{tail}.</p>"
-        f"{frame_html(pd.DataFrame(table), 'qp-cross')}{messages}</div>"
+        f'<div class="qp-scroll">{frame_html(pd.DataFrame(table), "qp-cross")}</div>'
+        f"{messages}</div>"
     )
 
 
