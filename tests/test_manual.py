@@ -304,3 +304,13 @@ def test_the_how_to_pages_example_variant_is_verified(tmp_path):
     path.write_text("\n".join(snippets), encoding="utf-8")
     report = check_quiz(path)
     assert [c["verdict"] for c in report["claims"]] == ["verified"]
+
+
+def test_tex_outside_dollars_in_report_sentences_is_rendered_too():
+    html = render_math_html(pages.prose(r"a_1 advances with probability \frac{1}{2}; see $V$."))
+    assert html.count("<math ") == 3
+    text = re.sub(r"<math .*?</math>", "", html)
+    assert "\\" not in text
+    assert pages.prose("the id 'p2a.straight_through' and reward_to_go") == (
+        "the id &#x27;p2a.straight_through&#x27; and reward_to_go"
+    )

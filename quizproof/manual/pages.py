@@ -47,6 +47,12 @@ MEANING = {
 _WORD = re.compile(r"^[A-Za-z]{2,}( [A-Za-z]+)*\.?$")
 _TEXT_WORD = re.compile(r"^\\text\{([A-Za-z ]+)\}$")
 _DOLLAR = re.compile(r"\$([^$]+)\$")
+# TeX outside dollars: a command with its brace groups and scripts, or x_1 / x_{ij}.
+_BRACES = r"\{(?:[^{}]|\{[^{}]*\})*\}"
+_LOOSE_TEX = re.compile(
+    rf"(\\[A-Za-z]+(?:{_BRACES})*(?:[_^](?:{_BRACES}|\w))*"
+    rf"|\b[A-Za-z](?:[_^](?:{_BRACES}|[A-Za-z0-9]))+(?!\w))"
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,17 @@ def esc(text: Any) -> str:
 
 
 def prose(text: Any) -> str:
-    """Escape a sentence for HTML, rendering its ``$...$`` segments as math."""
+    """Escape a sentence for HTML, rendering its ``$...$`` segments as math.
+
+    TeX written outside dollars (``probability \\frac{1}{2}``, ``a_1``) is
+    rendered as math too, so no raw TeX reaches the reader.
+    """
     parts = _DOLLAR.split(str(text))
+    return "".join(inline(p) if k % 2 else _loose_tex(p) for k, p in enumerate(parts))
+
+
+def _loose_tex(text: str) -> str:
+    parts = _LOOSE_TEX.split(text)
     return "".join(inline(p) if k % 2 else esc(p) for k, p in enumerate(parts))
 
 
