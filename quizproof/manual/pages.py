@@ -462,8 +462,16 @@ def variant_page(quiz: QuizData, base_link: str | None) -> str:
         lines.append(f"The original problem is on [its own page]({base_link}).\n")
     if quiz.forms:
         lines.append("## Derived answers\n")
+        lines.append(
+            "What the toolkit derives for these rules, for every claim id it knows "
+            "(`quizproof derive` prints the same list).\n"
+        )
         rows = [
-            {"Claim": f"<code>{esc(i)}</code>", "Derived form": inline(str(f.get("latex", "")))}
+            {
+                "Claim": f"<code>{esc(i)}</code>",
+                "Quantity": prose(f.get("title") or ""),
+                "Derived form": answer(f.get("latex"), block=False),
+            }
             for i, f in quiz.forms.items()
         ]
         lines.append(frame_html(pd.DataFrame(rows), "qp-forms") + "\n")
