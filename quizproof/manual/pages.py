@@ -369,7 +369,32 @@ def problem_page(
             lines.append(table.caption + "\n")
             lines.append(table.html + "\n")
     lines.append(claims_md(quiz, problem))
+    lines.append(further_forms_md(quiz, problem))
     return "\n".join(lines)
+
+
+def further_forms_md(quiz: QuizData, problem: Problem) -> str:
+    """Forms the toolkit derives for this problem that the quiz file does not claim."""
+    claimed = {c.id for c in quiz.claims}
+    prefix = f"p{problem.number}"
+    rows = [
+        {
+            "Claim id": f"<code>{esc(i)}</code>",
+            "Quantity": prose(f.get("title") or ""),
+            "Derived form": answer(f.get("latex"), block=False),
+        }
+        for i, f in quiz.forms.items()
+        if i.startswith(prefix) and i[len(prefix) : len(prefix) + 1].isalpha() and i not in claimed
+    ]
+    if not rows:
+        return ""
+    return (
+        "## Derived beyond the printed answers\n\n"
+        "Quantities of this problem that the toolkit derives although the quiz prints no "
+        "answer for them; a quiz file may claim any of them by its id.\n\n"
+        + frame_html(pd.DataFrame(rows), "qp-forms")
+        + "\n"
+    )
 
 
 def _counts(claims: list[Claim]) -> dict[str, int]:
