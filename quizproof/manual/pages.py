@@ -152,7 +152,10 @@ def symbol_tex(name: str) -> str:
     """The TeX of a symbol named in a counterexample point (``lambda`` -> ``\\lambda``)."""
     if name.startswith("\\") or not name.isidentifier():
         return name
-    return sp.latex(sp.Symbol(name))
+    tex = sp.latex(sp.Symbol(name))
+    if tex == name and len(name) > 1:  # a word such as "instance", not a product of letters
+        return f"\\text{{{name}}}"
+    return tex
 
 
 def admonition(kind: str, title: str, body: str, cls: str = "") -> str:
