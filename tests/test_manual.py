@@ -314,3 +314,11 @@ def test_tex_outside_dollars_in_report_sentences_is_rendered_too():
     assert pages.prose("the id 'p2a.straight_through' and reward_to_go") == (
         "the id &#x27;p2a.straight_through&#x27; and reward_to_go"
     )
+
+
+def test_points_name_words_as_words_and_symbols_as_math():
+    tex = pages.point_tex({"lambda": r"\frac{1}{2}", "true_models": "false", "x_Psi": "0"})
+    assert tex == r"\lambda = \frac{1}{2},\; \text{true models} = \text{false},\; x_{\Psi} = 0"
+    html = pages.prose(r"the encoder P_\Psi(z|y) and a_1")
+    assert r"\(P_\Psi\)" in html
+    assert r"\(a_1\)" in html

@@ -49,9 +49,9 @@ _TEXT_WORD = re.compile(r"^\\text\{([A-Za-z ]+)\}$")
 _DOLLAR = re.compile(r"\$([^$]+)\$")
 # TeX outside dollars: a command with its brace groups and scripts, or x_1 / x_{ij}.
 _BRACES = r"\{(?:[^{}]|\{[^{}]*\})*\}"
+_SCRIPT = rf"[_^](?:{_BRACES}|\\[A-Za-z]+|[A-Za-z0-9])"
 _LOOSE_TEX = re.compile(
-    rf"(\\[A-Za-z]+(?:{_BRACES})*(?:[_^](?:{_BRACES}|\w))*"
-    rf"|\b[A-Za-z](?:[_^](?:{_BRACES}|[A-Za-z0-9]))+(?!\w))"
+    rf"(\\[A-Za-z]+(?:{_BRACES})*(?:{_SCRIPT})*|\b[A-Za-z](?:{_SCRIPT})+(?!\w))"
 )
 
 
@@ -152,10 +152,21 @@ def symbol_tex(name: str) -> str:
     """The TeX of a symbol named in a counterexample point (``lambda`` -> ``\\lambda``)."""
     if name.startswith("\\") or not name.isidentifier():
         return name
-    tex = sp.latex(sp.Symbol(name))
-    if tex == name and len(name) > 1:  # a word such as "instance", not a product of letters
-        return f"\\text{{{name}}}"
-    return tex
+    head = name.split("_", 1)[0]
+    if len(head) > 1 and sp.latex(sp.Symbol(head)) == head:  # a word: instance, true_models
+        return f"\\text{{{name.replace('_', ' ')}}}"
+    return sp.latex(sp.Symbol(name))
+
+
+def point_tex(point: dict[str, Any]) -> str:
+    """A parameter point, ``{name: value}``, as one TeX list ``N = 3,\\; \\lambda = 1/2``."""
+    return ",\\; ".join(f"{symbol_tex(str(k))} = {value_tex(v)}" for k, v in point.items())
+
+
+def value_tex(value: Any) -> str:
+    """The TeX of a value in a counterexample point: words (true, false) stay words."""
+    text = str(value)
+    return f"\\text{{{text}}}" if text.isalpha() and len(text) > 1 else text
 
 
 def admonition(kind: str, title: str, body: str, cls: str = "") -> str:
@@ -186,7 +197,7 @@ def counterexample_html(claim: Claim) -> str:
     cex = claim.get("counterexample")
     if not cex:
         return "None was recorded."
-    point = ",\\; ".join(f"{symbol_tex(str(k))} = {v}" for k, v in (cex.get("point") or {}).items())
+    point = point_tex(cex.get("point") or {})
     where = f"At {inline(point)} the" if point else "The"
     return (
         f"{where} printed answer gives {inline(str(cex.get('claimed', '?')))}, "
@@ -244,7 +255,7 @@ def _number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}".replace("-", "−")  # a true minus sign, as in the math
     if isinstance(value, dict):
-        return inline(",\\; ".join(f"{symbol_tex(str(k))} = {v}" for k, v in value.items()))
+        return inline(point_tex(value))
     return prose(value)
 
 
