@@ -70,7 +70,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         import playwright.sync_api  # noqa: F401
     except ImportError:
         _need(False, "playwright is not installed")
-    import test_manual
+    try:  # tests/ is on sys.path (pytest's default) or is a package
+        import test_manual
+    except ImportError:
+        from tests import test_manual
 
     tmp = tmp_path_factory.mktemp("manual")
     # The repository's quiz files, checked for real, plus a variant of the test's own
