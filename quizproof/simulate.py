@@ -75,8 +75,7 @@ from derivations.race import N, RaceRules, i, lam, t
 from numerics import entropy, vq
 from numerics import race as sim
 from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, samples_needed, z_test
-from quizproof.families import Context, FamilyError
-from quizproof.families import race as race_family
+from quizproof.families import Context, FamilyError, families
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import BASE_FUNCTIONS, SUBJECT, NotationError, Scope, parse, yes_no
 
@@ -844,6 +843,8 @@ def simulate(
     ctx = None
     if any(c.id in RACE_IDS for _, c in todo):
         try:
+            # through the registry, which loads every family (importing one module would not)
+            race_family = next(f for f in families() if f.name == "race")
             ctx = race_family.prepare(quiz)
         except FamilyError as err:
             problems.append(f"{quiz.path}: {err}")

@@ -111,8 +111,11 @@ VQ_AND_BOUND = [
 
 @pytest.mark.parametrize(("cid", "answer", "right"), VQ_AND_BOUND)
 def test_problems_1_and_2_right_pass_wrong_fail(quiz_file, cid, answer, right):
-    (check,) = simulate_quiz(quiz_file([(cid, answer)]), seed=4)["checks"]
+    path = quiz_file([(cid, answer)])
+    record = simulate_quiz(path, seed=4)
+    (check,) = record["checks"]
     assert check["passed"] == right, check
+    assert _agree(path, record) == 1
 
 
 def test_a2c_claim_follows_the_advantages_it_is_given(quiz_file):
