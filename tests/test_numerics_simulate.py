@@ -106,6 +106,13 @@ VQ_AND_BOUND = [
     ("p1c.bound", r"-\ln P_\Phi(z) + \ln P_\Psi(z|y) - \ln P_\Theta(y|z)", True),
     ("p1c.bound", r"-\ln P_\Phi(z) - \ln P_\Theta(y|z)", False),  # too big at the true models
     ("p1c.bound", r"-\ln P_\Phi(z) + 2\ln P_\Psi(z|y) - \ln P_\Theta(y|z)", False),  # not a bound
+    ("p1c.bound", r"H(y) \le -\ln P_\Phi(z) + \ln P_\Psi(z|y) - \ln P_\Theta(y|z)", True),
+    ("p1a.identity", r"H(y) = H(z) + H(z|y) + H(y|z)", False),
+    ("p2b.sgd_update", r"e_{\text{new}} = e + 2\eta(x - e)", True),
+    ("p2b.sgd_update", r"e \leftarrow e^{3} + x", False),  # overflows: fails, no warning escapes
+    ("p2c.rolling_average", r"e(k) = (1 - 2\eta)e(k) + 2\eta x_\Psi(y), \eta < 1/2", True),
+    ("p2c.rolling_average", r"e(k) = (1 - 2\eta)e(k) + 2\eta x_\Psi(y); \eta < 1", False),
+    ("p2c.rolling_average", r"e(k) = (1 - 2\eta)e(k) + 2\eta x_\Psi(y), \eta \le 1/4", False),
 ]
 
 
