@@ -1,0 +1,561 @@
+r"""Policy gradients on the race to the goal (TTIC 31230, Quiz 4, problem 3(d)).
+
+The policy has one parameter, $\lambda = \pi(a_2)$, so its score is
+
+$$\frac{d}{d\lambda} \ln \pi(a_2) = \frac{1}{\lambda}, \qquad
+  \frac{d}{d\lambda} \ln \pi(a_1) = -\frac{1}{1-\lambda}.$$
+
+For one episode $(s_0, a_0, \dots, s_{T-1}, a_{T-1})$ of $T$ actions the two
+per-episode estimates of $\frac{d}{d\lambda} E[R]$ are
+
+$$\hat g_{\text{REINFORCE}} = \sum_{t<T} \frac{d \ln \pi(a_t)}{d\lambda}
+     \sum_{t' \ge t} R(s_{t'}, a_{t'}), \qquad
+  \hat g_{\text{A2C}} = \sum_{t<T} \frac{d \ln \pi(a_t)}{d\lambda} A^\pi(s_t, a_t).$$
+
+**A2C's sign.**  The sign of each term $\frac{d \ln \pi(a)}{d\lambda} A(a)$ is
+decided under explicit assumptions: $\lambda = 1/(1+u)$ with $u > 0$ covers
+exactly $0 < \lambda < 1$, and a variant's probability $p = 1/(1+v)$ with
+$v \ge 0$ covers exactly $0 < p \le 1$.  With $\lambda = \sigma(\theta)$ the
+score is multiplied by $d\lambda/d\theta = \lambda(1-\lambda) > 0$.
+
+**The law of an episode.**  Each action is drawn afresh: $a_2$ with probability
+$\lambda$, and action $a$ advances with probability $p_a$.  An episode is $N$
+blocks, each a run of non-advancing actions closed by an advancing one, so the
+joint probability generating function of $T$ and $n_2$ (the number of $a_2$) is
+
+$$E[x^T y^{n_2}] = \left(\frac{A(x, y)}{1 - B(x, y)}\right)^N, \quad
+  A = x(\lambda p_{a_2} y + (1-\lambda) p_{a_1}), \quad
+  B = x(\lambda (1-p_{a_2}) y + (1-\lambda)(1 - p_{a_1})),$$
+
+and $E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b\,\Phi\,|_{x=y=1}$.  In the
+quiz ($p_{a_1} = 0$, $p_{a_2} = 1$) $n_2 = N$ and $T = N + K$ with $K$ negative
+binomial, so both estimates are functions of $T$ alone.
+
+With the terminal reward, the reward-to-go of every action is $-T$, so
+$\hat g_{\text{REINFORCE}} = -T\,(n_2/\lambda - n_1/(1-\lambda))$, a polynomial in
+$(T, n_2)$; A2C's estimate is linear in the counts whenever $A$ does not depend
+on the state.  Means and variances are therefore closed forms.  With the
+per-step reward, the reward-to-go $-(T - t)$ depends on where in the episode
+each action falls, and REINFORCE's moments are not derived here (their results
+are ``nan``, and their steps say so); A2C's remain closed forms.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import sympy as sp
+
+from derivations.core import Derivation, Step
+from derivations.race import DOMAIN, RaceRules, advantage, lam, value_function
+from derivations.race import N as N_sym
+from derivations.race import i as i_sym
+from derivations.race import t as t_sym
+
+a_1, a_2 = sp.Symbol("a_1"), sp.Symbol("a_2")
+ACTIONS = {1: a_1, 2: a_2}
+theta = sp.Symbol("theta", real=True)  # the logit: lambda = sigmoid(theta)
+u = sp.Symbol("u", positive=True)  # $\lambda = 1/(1+u)$, u > 0
+x, y = sp.Symbol("x", positive=True), sp.Symbol("y", positive=True)  # PGF variables
+T_sym = sp.Symbol("T", integer=True, positive=True)  # actions in the episode
+n2_sym = sp.Symbol("n_2", integer=True, nonnegative=True)  # a2 actions in the episode
+K_sym = sp.Symbol("K", integer=True, nonnegative=True)  # a1 actions (quiz rules: T = N + K)
+
+HALF = sp.Rational(1, 2)
+GRID = (HALF, sp.Rational(1, 4), sp.Rational(3, 4), sp.Rational(1, 10), sp.Rational(9, 10))
+PARAM_GRID = (sp.Integer(1), HALF, sp.Rational(1, 4), sp.Rational(3, 4), sp.Rational(1, 10))
+
+
+# --------------------------------------------------------------------------- scores and signs
+
+
+def score(action: int, rules: RaceRules) -> sp.Expr:
+    r"""$\frac{d}{d\lambda} \ln \pi(a)$."""
+    return sp.simplify(sp.diff(sp.log(rules.policy(action)), lam))
+
+
+def score_theta(action: int, rules: RaceRules) -> sp.Expr:
+    r"""$\frac{d}{d\theta} \ln \pi(a)$ with $\lambda = \sigma(\theta)$, written in $\lambda$."""
+    sigmoid = 1 / (1 + sp.exp(-theta))
+    d = sp.diff(sp.log(rules.policy(action).subs(lam, sigmoid)), theta)
+    # $e^{-\theta} = (1-\lambda)/\lambda$ where $\lambda = \sigma(\theta)$
+    return sp.factor(sp.simplify(d.subs(sp.exp(-theta), (1 - lam) / lam)))
+
+
+def _admissible(rules: RaceRules) -> dict[sp.Symbol, sp.Expr]:
+    r"""$\lambda = 1/(1+u)$, $u>0$; each new symbol $p = 1/(1+v_p)$, $v_p \ge 0$."""
+    sub = {lam: 1 / (1 + u)}
+    for p in rules.parameters:
+        sub[p] = 1 / (1 + sp.Symbol(f"v_{p.name}", nonnegative=True))
+    return sub
+
+
+def _sign(expr: sp.Expr, rules: RaceRules) -> bool | None:
+    """True: >= 0 on the whole domain; False: < 0 on the whole domain; None: it depends."""
+    e = sp.factor(sp.simplify(expr.subs(_admissible(rules))))
+    if e.is_nonnegative:
+        return True
+    if e.is_negative:
+        return False
+    return None
+
+
+def _points(rules: RaceRules):
+    """Admissible exact points, lambda first, then each new symbol."""
+    params = rules.parameters
+    for lv in GRID:
+        for pv in itertools.product(PARAM_GRID, repeat=len(params)):
+            yield {lam: lv, **dict(zip(params, pv, strict=True))}
+
+
+def _witness(point: dict[sp.Symbol, sp.Expr], **extra: sp.Basic) -> dict[str, sp.Basic]:
+    w: dict[str, sp.Basic] = dict(extra)
+    for s, v in point.items():
+        w[s.name] = v
+    return w
+
+
+# --------------------------------------------------------------------------- p3d.a2c_never_decreases
+
+
+def a2c_never_decreases(rules: RaceRules) -> Derivation:
+    r"""Is $\frac{d \ln \pi(a)}{d\lambda} A(a) \ge 0$ for each action, on the whole domain?
+
+    Also for the logit $\theta$ ($\lambda = \sigma(\theta)$).  The result is
+    ``sp.true``; ``sp.false`` with a witness (action, $\lambda$ and the variant's
+    parameters where the term is negative); or, when the sign depends on a
+    parameter and no exact point of a small grid shows a negative term, the
+    condition itself (not a boolean).
+    """
+    steps: list[Step] = []
+    terms: list[tuple[str, int, sp.Expr]] = []
+    for action in (1, 2):
+        adv = advantage(rules, action).result
+        if adv.free_symbols & {i_sym, t_sym, N_sym}:
+            steps.append(Step(f"A(a_{action}) depends on the state", adv))
+        for param, sc in (("lambda", score(action, rules)), ("theta", score_theta(action, rules))):
+            term = sp.factor(sp.simplify(sc * adv))  # $\frac{d \ln\pi(a)}{d\,\cdot} A(a)$
+            d = sp.Symbol(r"\partial_\theta" if param == "theta" else r"\partial_\lambda")
+            steps.append(
+                Step(
+                    f"Score times advantage for a_{action}, parameter {param}",
+                    sp.Eq(d * sp.log(sp.Function(r"\pi")(ACTIONS[action])) * sp.Symbol("A"), term),
+                )
+            )
+            terms.append((param, action, term))
+    sub = _admissible(rules)
+    steps.append(
+        Step(
+            "Admissible values: lambda = 1/(1+u) with u > 0; each new probability 1/(1+v), v >= 0",
+            sp.Tuple(*(sp.Eq(s, e) for s, e in sub.items())),
+        )
+    )
+    signs = [(param, action, term, _sign(term, rules)) for param, action, term in terms]
+    for param, action, term, sgn in signs:
+        word = {True: "nonnegative", False: "negative", None: "of undetermined sign"}[sgn]
+        steps.append(
+            Step(
+                f"With these substitutions the a_{action} term (parameter {param}) is {word}",
+                sp.factor(sp.simplify(term.subs(sub))),
+            )
+        )
+    assumptions = DOMAIN + r",\ \text{new probabilities in } (0, 1]"
+    if all(s is True for *_, s in signs):
+        steps.append(Step("Every term is nonnegative, so every A2C update is", sp.true))
+        return Derivation("p3d.a2c_never_decreases", sp.true, tuple(steps), assumptions)
+    # A negative term: find an exact admissible point where it is negative.
+    for param, action, term, sgn in signs:
+        if sgn is True:
+            continue
+        for point in _points(rules):
+            value = sp.nsimplify(term.subs(point))
+            if value.is_negative:
+                steps.append(
+                    Step(
+                        f"At this point the a_{action} term (parameter {param}) is negative",
+                        sp.Eq(term.subs(point, simultaneous=True), value),
+                    )
+                )
+                others = [tm.subs(point) for pm, _, tm, _ in signs if pm == param]
+                if all(sp.nsimplify(o).is_negative for o in others):
+                    text = "Both actions' terms are negative here, so every episode's update is"
+                else:
+                    text = "This action's contribution to the update is negative, so the claim is"
+                steps.append(Step(text, sp.false))
+                witness = _witness(point, action=ACTIONS[action], parameter=sp.Symbol(param))
+                return Derivation(
+                    "p3d.a2c_never_decreases", sp.false, tuple(steps), assumptions, witness
+                )
+    condition = sp.And(*(sp.simplify(term >= 0) for *_, term, s in signs if s is not True))
+    steps.append(
+        Step("The sign depends on the variant's parameters: it holds exactly when", condition)
+    )
+    return Derivation("p3d.a2c_never_decreases", condition, tuple(steps), assumptions)
+
+
+# --------------------------------------------------------------------------- p3d.reinforce_can_decrease
+
+
+def rewards(rules: RaceRules, length: int) -> list[sp.Expr]:
+    """The rewards of an episode of ``length`` actions: c each, plus B(T) on the last."""
+    c = rules.step_reward
+    return [
+        c + (rules.goal_value(sp.Integer(length)) if s == length - 1 else 0) for s in range(length)
+    ]
+
+
+def reinforce_update(rules: RaceRules, actions: tuple[int, ...], at: sp.Expr = lam) -> sp.Expr:
+    r"""$\sum_t \frac{d \ln \pi(a_t)}{d\lambda} \sum_{t' \ge t} R_{t'}$ for one episode."""
+    r = rewards(rules, len(actions))
+    total = sp.Integer(0)
+    for s, action in enumerate(actions):
+        total += score(action, rules) * sum(r[s:])  # score times reward-to-go
+    return sp.simplify(total.subs(lam, at))
+
+
+def _episodes(rules: RaceRules, goal: int, max_len: int):
+    """Episodes reaching ``goal`` advances: (actions, advanced flags), shortest first.
+
+    An outcome is kept if it has positive probability for some admissible value
+    of the variant's parameters; ``certain`` says whether it does for all of them.
+    """
+    for length in range(goal, max_len + 1):
+        for flags in itertools.product((0, 1), repeat=length):
+            if sum(flags) != goal or flags[-1] != 1:
+                continue
+            for actions in itertools.product((1, 2), repeat=length):
+                certain, possible = True, True
+                for action, adv in zip(actions, flags, strict=True):
+                    p = rules.advance(action)
+                    prob = p if adv else 1 - p
+                    if prob.is_number:
+                        possible &= bool(prob > 0)
+                    else:  # p in (0, 1]: advancing always possible, failing only if p < 1
+                        certain &= bool(adv)
+                if possible:
+                    yield actions, flags, certain
+
+
+def reinforce_can_decrease(rules: RaceRules) -> Derivation:
+    r"""An episode at $\lambda = 1/2$ with more $a_2$ than $a_1$ whose REINFORCE update is negative.
+
+    Searched exhaustively over short episodes (goal of 1 to 3 advances),
+    preferring episodes that contain both actions and whose outcomes are possible
+    for every admissible value of the variant's parameters.
+    """
+    steps = [
+        Step(
+            "The score of a_1", sp.Eq(sp.Symbol(r"\partial_\lambda \ln \pi(a_1)"), score(1, rules))
+        ),
+        Step(
+            "The score of a_2", sp.Eq(sp.Symbol(r"\partial_\lambda \ln \pi(a_2)"), score(2, rules))
+        ),
+    ]
+    if rules.reward == "terminal":
+        n1 = sp.Symbol("n_1", integer=True, nonnegative=True)
+        general = sp.factor(-T_sym * (n2_sym * score(2, rules) + n1 * score(1, rules)))
+        steps.append(
+            Step(
+                "With the terminal reward every reward-to-go is -T, so the update is",
+                sp.Eq(sp.Symbol(r"\hat g"), general),
+            )
+        )
+        steps.append(
+            Step("At lambda = 1/2 it is negative whenever n_2 > n_1", general.subs(lam, HALF))
+        )
+    best = None
+    for goal in (1, 2, 3):
+        for actions, flags, certain in _episodes(rules, goal, goal + 4):
+            if actions.count(2) <= actions.count(1):
+                continue
+            update = reinforce_update(rules, actions, HALF)
+            if not update.is_negative:
+                continue
+            rank = (not certain, len(set(actions)) < 2, goal, len(actions))
+            if best is None or rank < best[0]:
+                best = (rank, goal, actions, flags, update)
+        if best is not None and best[0][:2] == (False, False):
+            break
+    if best is None:
+        steps.append(
+            Step("No short episode with more a_2 than a_1 has a negative update", sp.false)
+        )
+        return Derivation("p3d.reinforce_can_decrease", sp.false, tuple(steps), DOMAIN)
+    rank, goal, actions, flags, update = best
+    episode = sp.Tuple(*(ACTIONS[a] for a in actions))
+    witness: dict[str, sp.Basic] = {
+        "N": sp.Integer(goal),
+        "episode": episode,
+        "advanced": sp.Tuple(*flags),
+        "lambda": HALF,
+        "update": update,
+    }
+    if rank[0]:  # an outcome needs a parameter below 1
+        for p in rules.parameters:
+            witness[p.name] = HALF
+    steps.append(
+        Step(
+            f"With N = {goal}, the episode {tuple(str(a) for a in episode)} "
+            f"(advances {flags}) has more a_2 than a_1; its REINFORCE update at lambda = 1/2",
+            sp.Eq(sp.Symbol(r"\hat g"), update),
+        )
+    )
+    steps.append(Step("It is negative, so REINFORCE can decrease lambda", sp.true))
+    return Derivation("p3d.reinforce_can_decrease", sp.true, tuple(steps), DOMAIN, witness)
+
+
+# --------------------------------------------------------------------------- the law of an episode
+
+
+class EpisodeLaw:
+    r"""The joint law of $T$ (actions) and $n_2$ ($a_2$ actions) of one episode, via its PGF."""
+
+    def __init__(self, rules: RaceRules) -> None:
+        self.rules = rules
+        p1, p2 = rules.advance_a1, rules.advance_a2
+        self.advance_step = x * (lam * p2 * y + (1 - lam) * p1)  # $A(x, y)$: an advancing action
+        self.fail_step = x * (lam * (1 - p2) * y + (1 - lam) * (1 - p1))  # $B(x, y)$
+        j = sp.Symbol("j", integer=True, nonnegative=True)
+        b = sp.Symbol("b", positive=True)  # stands for B(x, y); B(1, 1) = 1 - q < 1
+        geometric = sp.summation(b**j, (j, 0, sp.oo))  # runs of j non-advancing actions
+        if isinstance(geometric, sp.Piecewise):
+            geometric = geometric.args[0][0]  # its condition |b| < 1 holds near x = y = 1
+        self.block = self.advance_step * geometric.subs(b, self.fail_step)
+        self.pgf = self.block**N_sym  # $\Phi(x, y) = (A / (1 - B))^N$
+        self._derivs: dict[tuple[int, int], sp.Expr] = {(0, 0): self.pgf}
+        self._moments: dict[tuple[int, int], sp.Expr] = {}
+
+    def _deriv(self, a: int, b: int) -> sp.Expr:
+        if (a, b) not in self._derivs:
+            if b > 0:
+                self._derivs[(a, b)] = y * sp.diff(self._deriv(a, b - 1), y)  # $y\partial_y$
+            else:
+                self._derivs[(a, b)] = x * sp.diff(self._deriv(a - 1, b), x)  # $x\partial_x$
+        return self._derivs[(a, b)]
+
+    def moment(self, a: int, b: int) -> sp.Expr:
+        r"""$E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b \Phi |_{x=y=1}$."""
+        if (a, b) not in self._moments:
+            value = self._deriv(a, b).subs({x: 1, y: 1})
+            self._moments[(a, b)] = sp.factor(sp.simplify(value))
+        return self._moments[(a, b)]
+
+    def expect(self, poly: sp.Expr) -> sp.Expr:
+        """E[poly(T, n_2)] for a polynomial in T and n_2."""
+        terms = sp.Poly(sp.expand(poly), T_sym, n2_sym).terms()
+        return sp.factor(sp.simplify(sum(c * self.moment(a, b) for (a, b), c in terms)))
+
+    def n2_is_fixed(self) -> bool:
+        """Is n_2 the same in every episode (its variance zero)?"""
+        return sp.simplify(self.moment(0, 2) - self.moment(0, 1) ** 2) == 0
+
+
+@lru_cache(maxsize=64)
+def episode_law(rules: RaceRules) -> EpisodeLaw:
+    return EpisodeLaw(rules)
+
+
+# --------------------------------------------------------------------------- the estimators
+
+
+def expected_return(rules: RaceRules) -> sp.Expr:
+    r"""$E[R] = V^\pi(0, 0)$, from the derived value function."""
+    return sp.simplify(value_function(rules).result.subs({i_sym: 0, t_sym: 0}))
+
+
+def gradient(rules: RaceRules) -> Derivation:
+    r"""p3d.grad: $\frac{d}{d\lambda} E[R]$ with $E[R] = V^\pi(0, 0)$."""
+    er = expected_return(rules)
+    result = sp.factor(sp.simplify(sp.diff(er, lam)))
+    steps = (
+        Step("The expected return is the value of the start state", sp.Eq(sp.Symbol("E[R]"), er)),
+        Step("Differentiating in lambda", sp.Eq(sp.Symbol(r"\frac{dE[R]}{d\lambda}"), result)),
+    )
+    return Derivation("p3d.grad", result, steps, DOMAIN)
+
+
+def reinforce_estimate(rules: RaceRules) -> sp.Expr | None:
+    r"""REINFORCE's estimate as a polynomial in $(T, n_2)$, or None if it is not one.
+
+    The reward-to-go of action $t$ is $c\,(T - t) + B(T)$; it is the same for
+    every action exactly when $c = 0$, and then the estimate is
+    $B(T)\,(n_2\,\partial\ln\pi(a_2) + (T - n_2)\,\partial\ln\pi(a_1))$.
+    """
+    if rules.step_reward != 0:
+        return None
+    to_go = rules.goal_value(T_sym)  # every action's reward-to-go
+    return to_go * (n2_sym * score(2, rules) + (T_sym - n2_sym) * score(1, rules))
+
+
+def a2c_estimate(rules: RaceRules) -> sp.Expr | None:
+    r"""A2C's estimate $n_2\,\partial\ln\pi(a_2) A(a_2) + n_1\,\partial\ln\pi(a_1) A(a_1)$.
+
+    None when an advantage depends on the state (then it is no function of the counts).
+    """
+    adv = {a: advantage(rules, a).result for a in (1, 2)}
+    if any(e.free_symbols & {i_sym, t_sym, N_sym} for e in adv.values()):
+        return None
+    return n2_sym * score(2, rules) * adv[2] + (T_sym - n2_sym) * score(1, rules) * adv[1]
+
+
+def _not_closed(id_: str, why: str) -> Derivation:
+    return Derivation(id_, sp.nan, (Step(why, sp.nan),), DOMAIN)
+
+
+PER_STEP_WHY = (
+    "With a reward on every step, REINFORCE's reward-to-go -(T - t) depends on where each action "
+    "falls in the episode, so its estimate is no function of (T, n_2); not derived in closed form"
+)
+
+
+def _estimate_steps(rules: RaceRules, name: str, g: sp.Expr) -> list[Step]:
+    law = episode_law(rules)
+    steps = [
+        Step(f"{name}'s estimate for one episode of T actions, n_2 of them a_2", g),
+        Step("The joint PGF of (T, n_2): N blocks of failures closed by an advance", law.pgf),
+    ]
+    if law.n2_is_fixed():
+        n2 = law.moment(0, 1)
+        steps.append(
+            Step(
+                f"n_2 = {sp.sstr(n2)} in every episode, so the estimate is a function of T alone",
+                sp.factor(g.subs(n2_sym, n2)),
+            )
+        )
+    return steps
+
+
+def mean_estimate(rules: RaceRules, which: str) -> Derivation:
+    """p3d.mean.reinforce / p3d.mean.a2c: the estimator's mean, shown equal to p3d.grad."""
+    id_ = f"p3d.mean.{which}"
+    g = reinforce_estimate(rules) if which == "reinforce" else a2c_estimate(rules)
+    if g is None:
+        return _not_closed(id_, PER_STEP_WHY if which == "reinforce" else "A depends on the state")
+    name = "REINFORCE" if which == "reinforce" else "A2C"
+    steps = _estimate_steps(rules, name, g)
+    mean = episode_law(rules).expect(g)
+    steps.append(Step("Its mean, from the moments E[T^a n_2^b] of the PGF", mean))
+    grad = gradient(rules).result
+    same = sp.simplify(mean - grad) == 0
+    steps.append(Step("Minus the true gradient d E[R] / d lambda", sp.simplify(mean - grad)))
+    if not same:  # pragma: no cover - the policy gradient theorem says this cannot happen
+        raise AssertionError(f"{id_}: mean {mean} differs from the gradient {grad}")
+    return Derivation(id_, mean, tuple(steps), DOMAIN)
+
+
+def var_estimate(rules: RaceRules, which: str) -> Derivation:
+    """p3d.var.reinforce / p3d.var.a2c: E[g^2] - E[g]^2."""
+    id_ = f"p3d.var.{which}"
+    g = reinforce_estimate(rules) if which == "reinforce" else a2c_estimate(rules)
+    if g is None:
+        return _not_closed(id_, PER_STEP_WHY if which == "reinforce" else "A depends on the state")
+    name = "REINFORCE" if which == "reinforce" else "A2C"
+    steps = _estimate_steps(rules, name, g)
+    law = episode_law(rules)
+    second, mean = law.expect(g**2), law.expect(g)
+    result = sp.factor(sp.simplify(second - mean**2))  # $\operatorname{Var} = E[g^2] - E[g]^2$
+    steps += [
+        Step("Its second moment", second),
+        Step("Its mean", mean),
+        Step("The variance E[g^2] - E[g]^2", result),
+    ]
+    return Derivation(id_, result, tuple(steps), DOMAIN)
+
+
+def var_ratio(rules: RaceRules) -> Derivation:
+    """p3d.var_ratio: Var REINFORCE / Var A2C."""
+    vr, va = var_estimate(rules, "reinforce"), var_estimate(rules, "a2c")
+    if vr.result is sp.nan or va.result is sp.nan:
+        return _not_closed("p3d.var_ratio", "One of the variances has no closed form here")
+    if sp.simplify(va.result) == 0:
+        steps = (
+            Step("A2C's estimate has variance zero here (its terms vanish)", va.result),
+            Step("REINFORCE's variance", vr.result),
+        )
+        return Derivation("p3d.var_ratio", sp.oo, steps, DOMAIN)
+    result = sp.factor(sp.simplify(vr.result / va.result))
+    steps = (
+        Step("REINFORCE's variance", vr.result),
+        Step("A2C's variance", va.result),
+        Step("Their ratio", result),
+    )
+    return Derivation("p3d.var_ratio", result, steps, DOMAIN)
+
+
+def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
+    r"""p3d.prob_decrease.reinforce: $P(\hat g_{\text{REINFORCE}} < 0)$ for one episode.
+
+    A closed form when $n_2$ is the same in every episode (the quiz's rules):
+    then the estimate is affine in $T$ times $B(T) = -T$, it is negative exactly
+    when the number $K = T - n_2$ of other actions is below a threshold $c$,
+    and $K$ is negative binomial, $P(K \le m) = I_\lambda(N, m + 1)$ (the
+    regularized incomplete beta function).
+    """
+    id_ = "p3d.prob_decrease.reinforce"
+    g = reinforce_estimate(rules)
+    if g is None:
+        return _not_closed(id_, PER_STEP_WHY)
+    law = episode_law(rules)
+    if not law.n2_is_fixed():
+        return _not_closed(
+            id_,
+            "n_2 varies from episode to episode, so the event {estimate < 0} is a region of the "
+            "joint law of (T, n_2) and its probability is a double sum with no closed form here",
+        )
+    n2 = law.moment(0, 1)
+    if rules.advance_a1 != 0:  # pragma: no cover - a fixed n_2 needs a1 never to advance
+        return _not_closed(id_, "a_1 advances, so the a_1 count is no plain negative binomial")
+    # With n_2 fixed, every a_1 is a failure and the a_1 count is negative binomial in q = lambda.
+    g_k = sp.expand(g.subs({n2_sym: n2, T_sym: n2 + K_sym}))
+    to_go = rules.goal_value(n2 + K_sym)
+    factor = sp.simplify(g_k / to_go)  # the estimate is B(T) * factor, and B(T) < 0
+    (threshold,) = sp.solve(sp.Eq(factor, 0), K_sym)
+    slope = sp.diff(factor, K_sym)
+    steps = [
+        Step("REINFORCE's estimate with K = T - n_2 actions a_1", sp.factor(g_k)),
+        Step("It is B(T) < 0 times an affine function of K", sp.factor(factor)),
+        Step("whose slope in K is negative on 0 < lambda < 1", sp.factor(slope)),
+        Step("so the estimate is negative exactly when K is below", threshold),
+    ]
+    if _sign(-slope, rules) is not True or _sign(-to_go.subs(K_sym, 0), rules) is not True:
+        return _not_closed(
+            id_, "the sign of the slope or of B(T) is not settled"
+        )  # pragma: no cover
+    q = rules.advance_prob
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    pmf = sp.binomial(N_sym + k - 1, k) * q**N_sym * (1 - q) ** k
+    count = sp.ceiling(sp.factor(threshold))  # K < c  <=>  K <= ceil(c) - 1
+    result = sp.betainc_regularized(N_sym, count, 0, q)
+    steps += [
+        Step(
+            "K is negative binomial: k failures before the N-th advance",
+            sp.Eq(sp.Symbol("P(K=k)"), pmf),
+        ),
+        Step("K < c exactly when K <= ceil(c) - 1", sp.Eq(sp.Symbol("m"), count - 1)),
+        Step(
+            "P(K <= m) = P(at least N advances in N + m actions) = I_q(N, m + 1), the regularized "
+            "incomplete beta function",
+            sp.Eq(sp.Symbol(r"P(\hat g < 0)"), result),
+        ),
+    ]
+    return Derivation(id_, result, tuple(steps), DOMAIN + r",\ \text{(with } B(T) = -T)")
+
+
+# --------------------------------------------------------------------------- everything at once
+
+
+def derive_all(rules: RaceRules) -> dict[str, Derivation]:
+    """Every p3d derivation for these rules, by claim id."""
+    out = [
+        a2c_never_decreases(rules),
+        reinforce_can_decrease(rules),
+        gradient(rules),
+        mean_estimate(rules, "reinforce"),
+        mean_estimate(rules, "a2c"),
+        var_estimate(rules, "reinforce"),
+        var_estimate(rules, "a2c"),
+        var_ratio(rules),
+        prob_decrease_reinforce(rules),
+    ]
+    return {d.id: d for d in out}
