@@ -34,10 +34,23 @@ binomial, so both estimates are functions of $T$ alone.
 With the terminal reward, the reward-to-go of every action is $-T$, so
 $\hat g_{\text{REINFORCE}} = -T\,(n_2/\lambda - n_1/(1-\lambda))$, a polynomial in
 $(T, n_2)$; A2C's estimate is linear in the counts whenever $A$ does not depend
-on the state.  Means and variances are therefore closed forms.  With the
-per-step reward, the reward-to-go $-(T - t)$ depends on where in the episode
-each action falls, and REINFORCE's moments are not derived here (their results
-are ``nan``, and their steps say so); A2C's remain closed forms.
+on the state.  Means and variances are therefore closed forms.
+
+With the per-step reward $c$, the reward-to-go $c\,(T - t)$ depends on where in
+the episode each action falls.  REINFORCE's moments then come from a
+first-step recursion in the number $m$ of advances to go: with $L_m$ the
+actions left and $X_m$ the part of the estimate still to come,
+$L_m = 1 + L'$ and $X_m = c\,\partial\ln\pi(a)\,(1 + L') + X'$, where
+$(L', X')$ is distributed as from $m - 1$ or $m$.  Each $E[L_m^a X_m^b]$,
+$a + b \le 2$, obeys $M_m = M_{m-1} + \Delta(m)$ and is summed from $M_0 = 0$.
+
+The probability that one REINFORCE episode decreases $\lambda$ has a closed form
+when $n_2$ is the same in every episode (the quiz's rules): the incomplete beta
+function $I_\lambda(N, \lceil N(1-\lambda)/\lambda \rceil)$.  Elsewhere (an $a_2$
+that may fail, an $a_1$ that may advance, a per-step reward) the event is a
+region of the joint law, its probability a sum with no closed form here; the
+result is ``nan`` and the steps say so.  Every mean is shown equal to
+$\frac{d}{d\lambda} E[R]$, with $E[R] = V^\pi(0, 0)$ from the Bellman equation.
 """
 
 from __future__ import annotations
@@ -119,6 +132,7 @@ def _witness(point: dict[sp.Symbol, sp.Expr], **extra: sp.Basic) -> dict[str, sp
 # --------------------------------------------------------------------------- p3d.a2c_never_decreases
 
 
+@lru_cache(maxsize=64)
 def a2c_never_decreases(rules: RaceRules) -> Derivation:
     r"""Is $\frac{d \ln \pi(a)}{d\lambda} A(a) \ge 0$ for each action, on the whole domain?
 
@@ -237,6 +251,7 @@ def _episodes(rules: RaceRules, goal: int, max_len: int):
                     yield actions, flags, certain
 
 
+@lru_cache(maxsize=64)
 def reinforce_can_decrease(rules: RaceRules) -> Derivation:
     r"""An episode at $\lambda = 1/2$ with more $a_2$ than $a_1$ whose REINFORCE update is negative.
 
@@ -323,32 +338,34 @@ class EpisodeLaw:
             geometric = geometric.args[0][0]  # its condition |b| < 1 holds near x = y = 1
         self.block = self.advance_step * geometric.subs(b, self.fail_step)
         self.pgf = self.block**N_sym  # $\Phi(x, y) = (A / (1 - B))^N$
-        self._derivs: dict[tuple[int, int], sp.Expr] = {(0, 0): self.pgf}
+        self.log_pgf = N_sym * sp.log(self.block)  # $\ln \Phi$
+        # $(x\partial_x)^a (y\partial_y)^b \Phi = f_{a,b}\,\Phi$; $f$ is rational, $\Phi(1,1) = 1$.
+        self._derivs: dict[tuple[int, int], sp.Expr] = {(0, 0): sp.Integer(1)}
         self._moments: dict[tuple[int, int], sp.Expr] = {}
 
     def _deriv(self, a: int, b: int) -> sp.Expr:
         if (a, b) not in self._derivs:
-            if b > 0:
-                self._derivs[(a, b)] = y * sp.diff(self._deriv(a, b - 1), y)  # $y\partial_y$
-            else:
-                self._derivs[(a, b)] = x * sp.diff(self._deriv(a - 1, b), x)  # $x\partial_x$
+            v = y if b > 0 else x
+            f = self._deriv(a, b - 1) if b > 0 else self._deriv(a - 1, b)
+            # $v\partial_v (f\Phi) = (v\partial_v f + f\, v\partial_v \ln\Phi)\,\Phi$
+            self._derivs[(a, b)] = v * sp.diff(f, v) + f * v * sp.diff(self.log_pgf, v)
         return self._derivs[(a, b)]
 
     def moment(self, a: int, b: int) -> sp.Expr:
         r"""$E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b \Phi |_{x=y=1}$."""
         if (a, b) not in self._moments:
             value = self._deriv(a, b).subs({x: 1, y: 1})
-            self._moments[(a, b)] = sp.factor(sp.simplify(value))
+            self._moments[(a, b)] = sp.factor(sp.cancel(sp.together(value)))
         return self._moments[(a, b)]
 
     def expect(self, poly: sp.Expr) -> sp.Expr:
         """E[poly(T, n_2)] for a polynomial in T and n_2."""
         terms = sp.Poly(sp.expand(poly), T_sym, n2_sym).terms()
-        return sp.factor(sp.simplify(sum(c * self.moment(a, b) for (a, b), c in terms)))
+        return sp.factor(sp.cancel(sp.together(sum(c * self.moment(a, b) for (a, b), c in terms))))
 
     def n2_is_fixed(self) -> bool:
         """Is n_2 the same in every episode (its variance zero)?"""
-        return sp.simplify(self.moment(0, 2) - self.moment(0, 1) ** 2) == 0
+        return sp.cancel(self.moment(0, 2) - self.moment(0, 1) ** 2) == 0
 
 
 @lru_cache(maxsize=64)
@@ -364,6 +381,7 @@ def expected_return(rules: RaceRules) -> sp.Expr:
     return sp.simplify(value_function(rules).result.subs({i_sym: 0, t_sym: 0}))
 
 
+@lru_cache(maxsize=64)
 def gradient(rules: RaceRules) -> Derivation:
     r"""p3d.grad: $\frac{d}{d\lambda} E[R]$ with $E[R] = V^\pi(0, 0)$."""
     er = expected_return(rules)
@@ -403,10 +421,65 @@ def _not_closed(id_: str, why: str) -> Derivation:
     return Derivation(id_, sp.nan, (Step(why, sp.nan),), DOMAIN)
 
 
-PER_STEP_WHY = (
-    "With a reward on every step, REINFORCE's reward-to-go -(T - t) depends on where each action "
-    "falls in the episode, so its estimate is no function of (T, n_2); not derived in closed form"
+PER_STEP_REASON = (
+    "With a reward on every step the reward-to-go c (T - t) of action t depends on where it "
+    "falls in the episode, so REINFORCE's estimate is no function of (T, n_2); its moments come "
+    "from a first-step recursion in the number of advances to go"
 )
+
+
+def _outcomes(rules: RaceRules) -> list[tuple[sp.Expr, int, int]]:
+    """(probability, action, advanced) for one step."""
+    out = []
+    for action in (1, 2):
+        p = rules.advance(action)
+        out.append((rules.policy(action) * p, action, 1))
+        out.append((rules.policy(action) * (1 - p), action, 0))
+    return out
+
+
+@lru_cache(maxsize=64)
+def per_step_reinforce_moments(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, list[Step]]:
+    r"""$E[X]$ and $E[X^2]$ for REINFORCE under a per-step reward $c$ (and $B = 0$).
+
+    From a state with $m$ advances to go let $L_m$ be the actions left and
+    $X_m = \sum_r \partial\ln\pi(a_r)\, c\,(L_m - r)$ the estimate's part still
+    to come.  The first action $a$ gives $L_m = 1 + L'$ and
+    $X_m = c\,\partial\ln\pi(a)\,(1 + L') + X'$, with $(L', X')$ distributed as
+    from $m - 1$ (it advanced) or $m$ (it did not).  Taking $E[L_m^a X_m^b]$ for
+    $a + b \le 2$ in order, the term $E[L_m^a X_m^b]$ appears on the right with
+    weight $1 - q$; solving for it gives
+    $M_m = M_{m-1} + \Delta(m)$, summed from $M_0 = 0$.
+    """
+    c = rules.step_reward
+    q = rules.advance_prob
+    m, jj = sp.Symbol("m", integer=True, positive=True), sp.Symbol("j", integer=True, positive=True)
+    order = [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]
+    M: dict[tuple[int, int], sp.Expr] = {(0, 0): sp.Integer(1)}
+    Ls, Xs = sp.Symbol("L'"), sp.Symbol("X'")
+    for a, b in order[1:]:
+        delta = sp.Integer(0)
+        for prob, action, advanced in _outcomes(rules):
+            sc = c * score(action, rules)
+            expansion = sp.Poly(sp.expand((1 + Ls) ** a * (sc * (1 + Ls) + Xs) ** b), Ls, Xs)
+            for (da, db), coef in expansion.terms():
+                if (da, db) == (a, b):
+                    continue  # $M_{m-1}$ (advanced) or the unknown itself (not advanced)
+                known = M[(da, db)]
+                delta += prob * coef * (known.subs(m, m - 1) if advanced else known)
+        # $q M_m = q M_{m-1} + \delta(m)$
+        increment = sp.simplify(delta / q)
+        M[(a, b)] = sp.factor(sp.simplify(sp.summation(increment.subs(m, jj), (jj, 1, m))))
+    mean, second = M[(0, 1)].subs(m, N_sym), M[(0, 2)].subs(m, N_sym)
+    steps = [
+        Step(
+            PER_STEP_REASON, sp.Eq(sp.Symbol("X_m"), sp.Symbol(r"c\,\partial\ln\pi(a)(1+L')") + Xs)
+        ),
+        Step("E[L_m] actions left with m advances to go", M[(1, 0)]),
+        Step("E[X_m]", M[(0, 1)]),
+        Step("E[X_m^2]", M[(0, 2)]),
+    ]
+    return sp.factor(mean), sp.factor(second), steps
 
 
 def _estimate_steps(rules: RaceRules, name: str, g: sp.Expr) -> list[Step]:
@@ -426,36 +499,53 @@ def _estimate_steps(rules: RaceRules, name: str, g: sp.Expr) -> list[Step]:
     return steps
 
 
+def _first_two(rules: RaceRules, which: str) -> tuple[sp.Expr, sp.Expr, list[Step]] | str:
+    """E[g], E[g^2] and the steps to them, or the reason there is no closed form."""
+    if which == "reinforce":
+        g = reinforce_estimate(rules)
+        if g is None:
+            if rules.goal_value(T_sym) != 0:  # pragma: no cover - no such reward in RaceRules
+                return "a reward both per step and at the goal is not derived"
+            return per_step_reinforce_moments(rules)
+        name = "REINFORCE"
+    else:
+        g = a2c_estimate(rules)
+        if g is None:  # pragma: no cover - A is constant for every RaceRules
+            return "A depends on the state, so A2C's estimate is no function of the counts"
+        name = "A2C"
+    steps = _estimate_steps(rules, name, g)
+    law = episode_law(rules)
+    return law.expect(g), law.expect(g**2), steps
+
+
+@lru_cache(maxsize=64)
 def mean_estimate(rules: RaceRules, which: str) -> Derivation:
     """p3d.mean.reinforce / p3d.mean.a2c: the estimator's mean, shown equal to p3d.grad."""
     id_ = f"p3d.mean.{which}"
-    g = reinforce_estimate(rules) if which == "reinforce" else a2c_estimate(rules)
-    if g is None:
-        return _not_closed(id_, PER_STEP_WHY if which == "reinforce" else "A depends on the state")
-    name = "REINFORCE" if which == "reinforce" else "A2C"
-    steps = _estimate_steps(rules, name, g)
-    mean = episode_law(rules).expect(g)
-    steps.append(Step("Its mean, from the moments E[T^a n_2^b] of the PGF", mean))
+    got = _first_two(rules, which)
+    if isinstance(got, str):
+        return _not_closed(id_, got)
+    mean, _, steps = got
+    steps = [*steps, Step("Its mean", mean)]
     grad = gradient(rules).result
-    same = sp.simplify(mean - grad) == 0
-    steps.append(Step("Minus the true gradient d E[R] / d lambda", sp.simplify(mean - grad)))
-    if not same:  # pragma: no cover - the policy gradient theorem says this cannot happen
+    difference = sp.simplify(mean - grad)
+    steps.append(Step("Minus the true gradient d E[R] / d lambda", difference))
+    if difference != 0:  # pragma: no cover - the policy gradient theorem says this cannot happen
         raise AssertionError(f"{id_}: mean {mean} differs from the gradient {grad}")
     return Derivation(id_, mean, tuple(steps), DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def var_estimate(rules: RaceRules, which: str) -> Derivation:
     """p3d.var.reinforce / p3d.var.a2c: E[g^2] - E[g]^2."""
     id_ = f"p3d.var.{which}"
-    g = reinforce_estimate(rules) if which == "reinforce" else a2c_estimate(rules)
-    if g is None:
-        return _not_closed(id_, PER_STEP_WHY if which == "reinforce" else "A depends on the state")
-    name = "REINFORCE" if which == "reinforce" else "A2C"
-    steps = _estimate_steps(rules, name, g)
-    law = episode_law(rules)
-    second, mean = law.expect(g**2), law.expect(g)
+    got = _first_two(rules, which)
+    if isinstance(got, str):
+        return _not_closed(id_, got)
+    mean, second, steps = got
     result = sp.factor(sp.simplify(second - mean**2))  # $\operatorname{Var} = E[g^2] - E[g]^2$
-    steps += [
+    steps = [
+        *steps,
         Step("Its second moment", second),
         Step("Its mean", mean),
         Step("The variance E[g^2] - E[g]^2", result),
@@ -463,6 +553,7 @@ def var_estimate(rules: RaceRules, which: str) -> Derivation:
     return Derivation(id_, result, tuple(steps), DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def var_ratio(rules: RaceRules) -> Derivation:
     """p3d.var_ratio: Var REINFORCE / Var A2C."""
     vr, va = var_estimate(rules, "reinforce"), var_estimate(rules, "a2c")
@@ -483,6 +574,7 @@ def var_ratio(rules: RaceRules) -> Derivation:
     return Derivation("p3d.var_ratio", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
     r"""p3d.prob_decrease.reinforce: $P(\hat g_{\text{REINFORCE}} < 0)$ for one episode.
 
@@ -495,7 +587,11 @@ def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
     id_ = "p3d.prob_decrease.reinforce"
     g = reinforce_estimate(rules)
     if g is None:
-        return _not_closed(id_, PER_STEP_WHY)
+        return _not_closed(
+            id_,
+            "With a reward on every step the sign of REINFORCE's estimate depends on the order of "
+            "the actions; its probability is a sum over orders with no closed form here",
+        )
     law = episode_law(rules)
     if not law.n2_is_fixed():
         return _not_closed(
@@ -545,6 +641,7 @@ def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
 # --------------------------------------------------------------------------- everything at once
 
 
+@lru_cache(maxsize=64)
 def derive_all(rules: RaceRules) -> dict[str, Derivation]:
     """Every p3d derivation for these rules, by claim id."""
     out = [

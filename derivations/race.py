@@ -190,11 +190,19 @@ def value_function(rules: RaceRules = QUIZ_RULES) -> Derivation:
     assert sp.simplify(Vs(N, t) - rules.goal_value(t)) == 0
 
     steps = (
-        Step("Bellman equation for the policy, with q the probability that a step advances", bellman),
-        Step("Goal condition: the value on arriving after t actions", sp.Eq(V(N, t), rules.goal_value(t))),
+        Step(
+            "Bellman equation for the policy, with q the probability that a step advances", bellman
+        ),
+        Step(
+            "Goal condition: the value on arriving after t actions",
+            sp.Eq(V(N, t), rules.goal_value(t)),
+        ),
         Step("The coefficient of t must vanish, so alpha is constant", sp.Eq(alpha(i), alpha_i)),
         Step("alpha takes the goal's slope in t", sp.Eq(alpha(i), alpha_N)),
-        Step("The constant term gives a recurrence in the remaining advances", sp.Eq(beta(i), beta_i.subs(alpha(i + 1), alpha_N))),
+        Step(
+            "The constant term gives a recurrence in the remaining advances",
+            sp.Eq(beta(i), beta_i.subs(alpha(i + 1), alpha_N)),
+        ),
         Step("Solving it with beta(N) = 0, m = N - i advances to go", sp.Eq(b(m), b_m)),
         Step("Hence the value function", sp.Eq(sp.Function("V")(i, t), result)),
     )
@@ -216,8 +224,17 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
     result = sp.simplify(expr)
     a = sp.Symbol(f"a_{action}")
     steps = (
-        Step("Q is the reward plus the expected value of the next state", sp.Eq(Qf(sp.Tuple(i, t), a), sp.Symbol("R") + sp.Symbol("E V(s')"))),
-        Step(f"a_{action} advances with probability {sp.latex(p)}", sp.Eq(Qf(sp.Tuple(i, t), a), c + p * sp.Function("V")(i + 1, t + 1) + (1 - p) * sp.Function("V")(i, t + 1))),
+        Step(
+            "Q is the reward plus the expected value of the next state",
+            sp.Eq(Qf(sp.Tuple(i, t), a), sp.Symbol("R") + sp.Symbol("E V(s')")),
+        ),
+        Step(
+            f"a_{action} advances with probability {sp.latex(p)}",
+            sp.Eq(
+                Qf(sp.Tuple(i, t), a),
+                c + p * sp.Function("V")(i + 1, t + 1) + (1 - p) * sp.Function("V")(i, t + 1),
+            ),
+        ),
         Step("Substituting the derived V", sp.Eq(Qf(sp.Tuple(i, t), a), result)),
     )
     return Derivation(f"p3c.Q.a{action}", result, steps, DOMAIN)
@@ -241,8 +258,10 @@ def next_state(rules: RaceRules, action: int) -> Derivation:
     p = rules.advance(action)
     result = sp.Tuple(i + p, t + 1)
     text = (
-        "The action always advances" if p == 1
-        else "The action never advances" if p == 0
+        "The action always advances"
+        if p == 1
+        else "The action never advances"
+        if p == 0
         else "The action advances with probability p, so this is the expected next state"
     )
     steps = (Step(text + "; one more action is taken", sp.Eq(sp.Symbol("s'"), result)),)
