@@ -30,6 +30,7 @@ $A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)$.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -62,15 +63,17 @@ class RaceRules:
     1/2 - lambda/2 + lambda
     """
 
-    advance_a1: sp.Expr = sp.Integer(0)
-    advance_a2: sp.Expr = sp.Integer(1)
+    advance_a1: sp.Expr = sp.S.Zero
+    advance_a2: sp.Expr = sp.S.One
     reward: str = "terminal"
 
     def __post_init__(self) -> None:
         if self.reward not in REWARDS:
             raise RulesError(f"reward must be one of {', '.join(REWARDS)}, not {self.reward!r}")
         for name in ("advance_a1", "advance_a2"):
-            p = sp.sympify(getattr(self, name))  # an SymPy object already, never a string
+            p = getattr(self, name)
+            if isinstance(p, int) and not isinstance(p, bool):
+                p = sp.Integer(p)
             if not isinstance(p, sp.Expr):
                 raise RulesError(f"{name} must be an expression")
             object.__setattr__(self, name, p)
@@ -124,11 +127,16 @@ class RaceRules:
 QUIZ_RULES = RaceRules()
 
 
-def on_domain(expr: sp.Expr) -> sp.Expr:
-    r"""Simplify using $0 < \lambda < 1$ (SymPy's symbol assumptions cannot say $\lambda < 1$)."""
-    return sp.simplify(sp.refine(expr, sp.Q.lt(lam, 1)))
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """The shorter of a form and its partial fractions in lambda (how a person writes it)."""
+    try:
+        split = sp.apart(expr, lam)
+    except (sp.PolynomialError, NotImplementedError):
+        return expr
+    return split if sp.count_ops(split) <= sp.count_ops(expr) else expr
 
 
+@lru_cache(maxsize=64)
 def series(rules: RaceRules = QUIZ_RULES) -> Derivation:
     r"""Expected number of actions per advance, $\sum_{k \ge 1} q (1-q)^{k-1} k$, summed by SymPy."""
     q = rules.advance_prob
@@ -156,6 +164,7 @@ def series(rules: RaceRules = QUIZ_RULES) -> Derivation:
     return Derivation("p3b.series", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def value_function(rules: RaceRules = QUIZ_RULES) -> Derivation:
     """V(i, t), solved from the Bellman equation with an affine-in-t ansatz."""
     q = rules.advance_prob
@@ -183,7 +192,7 @@ def value_function(rules: RaceRules = QUIZ_RULES) -> Derivation:
     increment = sp.simplify(beta_i - beta(i + 1))
     b0 = rules.goal_value(t).subs(t, 0)
     b_m = sp.rsolve(b(m) - b(m - 1) - increment, b(m), {b(0): b0})
-    result = sp.simplify(alpha_N * t + b_m.subs(m, N - i))
+    result = tidy(sp.simplify(alpha_N * t + b_m.subs(m, N - i)))
     # Confirm that the solution satisfies the Bellman equation and the goal condition.
     Vs = sp.Lambda((i, t), result)
     assert sp.simplify(Vs(i, t) - (c + q * Vs(i + 1, t + 1) + (1 - q) * Vs(i, t + 1))) == 0
@@ -214,6 +223,7 @@ def value_lambda(rules: RaceRules = QUIZ_RULES) -> sp.Lambda:
     return sp.Lambda((i, t), value_function(rules).result)
 
 
+@lru_cache(maxsize=64)
 def q_value(rules: RaceRules, action: int) -> Derivation:
     r"""$Q((i,t), a) = c + p_a V(i+1, t+1) + (1 - p_a) V(i, t+1)$."""
     V = value_lambda(rules)
@@ -221,7 +231,7 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
     c = rules.step_reward
     Qf = sp.Function("Q")
     expr = c + p * V(i + 1, t + 1) + (1 - p) * V(i, t + 1)  # $R(s,a) + E_{s'|s,a} V(s')$
-    result = sp.simplify(expr)
+    result = tidy(sp.simplify(expr))
     a = sp.Symbol(f"a_{action}")
     steps = (
         Step(
@@ -240,11 +250,12 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
     return Derivation(f"p3c.Q.a{action}", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def advantage(rules: RaceRules, action: int) -> Derivation:
     r"""$A((i,t), a) = Q((i,t), a) - V(i, t)$."""
     Q = q_value(rules, action).result
     V = value_function(rules).result
-    result = sp.factor(sp.simplify(Q - V))
+    result = tidy(sp.simplify(Q - V))
     a = sp.Symbol(f"a_{action}")
     steps = (
         Step("The advantage is Q minus V", sp.Eq(sp.Function("A")(sp.Tuple(i, t), a), Q - V)),
@@ -287,6 +298,7 @@ def last_step_reward(rules: RaceRules = QUIZ_RULES) -> Derivation:
     return Derivation("p3c.R.last", result, steps, DOMAIN)
 
 
+@lru_cache(maxsize=64)
 def last_step(rules: RaceRules = QUIZ_RULES) -> Derivation:
     """Do the formulas for Q (hence A) hold at i = N - 1, where the goal pays on arrival?"""
     V = value_lambda(rules)

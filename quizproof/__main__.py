@@ -1,0 +1,5 @@
+import sys
+
+from quizproof.cli import main
+
+sys.exit(main())

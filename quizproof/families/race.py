@@ -1,0 +1,205 @@
+r"""Problem 3, the race to the goal: claim ids, notation and domain.
+
+The notation table of the race: the scalars $\lambda$ (probability of $a_2$),
+$N$, $i$, $t$ and any new symbol of a variant (an advance probability such
+as $p$); the action names $a_1$, $a_2$; and the functions the quiz's answers
+use, each evaluated from its derivation: $V^\pi(i, t)$, $Q^\pi((i, t), a)$,
+$A^\pi((i, t), a)$ and $R((i, t), a)$.  So a printed chain such as
+``Q^\pi((i, t), a_1) = V^\pi(i, t + 1) = -(t + 1 + (N - i)/\lambda)`` is
+checked member by member.
+
+The rules come from the optional ``[race]`` table of the quiz file.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import product
+
+import sympy as sp
+
+from derivations import race
+from derivations.core import Derivation
+from derivations.race import N, RaceRules, RulesError, i, lam, t
+from quizproof.families import ClaimSpec, Context, Domain, Family, FamilyError, register
+from quizproof.model import Quiz
+from quizproof.notation import (
+    BASE_FUNCTIONS,
+    SUBJECT,
+    Application,
+    NotationError,
+    Scope,
+    parse,
+    sigmoid,
+)
+
+A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
+ACTIONS = {A1: 1, A2: 2}
+RACE_KEYS = {"advance_prob_a1", "advance_prob_a2", "reward"}
+RESERVED = {"lambda", "N", "i", "t", "e", "pi", "a_1", "a_2", "k", "u", "v", "q", "theta"}
+
+
+def rules_from(quiz: Quiz) -> RaceRules:
+    """The race rules of a quiz file: its ``[race]`` table, or the quiz's own rules."""
+    table = quiz.tables.get("race")
+    if table is None:
+        return race.QUIZ_RULES
+    unknown = set(table) - RACE_KEYS
+    if unknown:
+        raise FamilyError(f"[race]: unknown key(s) {', '.join(sorted(unknown))}")
+    new: dict[str, sp.Symbol] = {}
+
+    def new_symbol(name: str) -> sp.Symbol:
+        if name in RESERVED or not name.replace("_", "").isalnum():
+            raise NotationError(f"{name!r} cannot name a new probability")
+        # A new symbol is a probability in (0, 1].
+        return new.setdefault(name, sp.Symbol(name, positive=True))
+
+    scope = Scope(new_symbol=new_symbol)
+    probs = {}
+    for key in ("advance_prob_a1", "advance_prob_a2"):
+        value = table.get(key, {"advance_prob_a1": "0", "advance_prob_a2": "1"}[key])
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise FamilyError(f"[race]: {key} must be LaTeX text or a number")
+        if isinstance(value, int | float):
+            f = Fraction(str(value))
+            probs[key] = sp.Rational(f.numerator, f.denominator)
+            continue
+        try:
+            parsed = parse(value, scope)
+        except NotationError as err:
+            raise FamilyError(f"[race]: {key} = {value!r}: {err}") from None
+        if len(parsed.members) != 1:
+            raise FamilyError(f"[race]: {key} must be a single expression")
+        probs[key] = parsed.value
+    reward = table.get("reward", "terminal")
+    try:
+        return RaceRules(probs["advance_prob_a1"], probs["advance_prob_a2"], reward)
+    except RulesError as err:
+        message = str(err).replace("advance_a", "advance_prob_a")  # the file's own key names
+        raise FamilyError(f"[race]: {message}") from None
+
+
+def _state(arg: sp.Basic, name: str) -> tuple[sp.Basic, sp.Basic]:
+    if not isinstance(arg, sp.Tuple) or len(arg) != 2:
+        raise NotationError(f"{name} takes a state (i, t) as its first argument")
+    return arg[0], arg[1]
+
+
+def _action(arg: sp.Basic, name: str) -> int:
+    if arg not in ACTIONS:
+        raise NotationError(f"{name} takes an action a_1 or a_2 as its second argument")
+    return ACTIONS[arg]
+
+
+def scope_for(rules: RaceRules) -> Scope:
+    """The race's notation table, with V, Q, A and R evaluated from their derivations."""
+    V = race.value_lambda(rules)
+
+    def value(app: Application) -> sp.Basic:
+        args = app.args
+        if len(args) == 1 and isinstance(args[0], sp.Tuple):
+            args = tuple(args[0])
+        if len(args) != 2 or app.bar is not None:
+            raise NotationError("V takes a state: V(i, t) or V((i, t))")
+        return V(*args)
+
+    def state_action(which: str):
+        def apply(app: Application) -> sp.Basic:
+            if len(app.args) != 2 or app.bar is not None:
+                raise NotationError(f"{which} takes a state and an action: {which}((i, t), a_1)")
+            ii, tt = _state(app.args[0], which)
+            action = _action(app.args[1], which)
+            if which == "Q":
+                form = race.q_value(rules, action).result
+            elif which == "A":
+                form = race.advantage(rules, action).result
+            else:
+                last = race.last_reward(rules, action)
+                ordinary = rules.step_reward
+                if sp.simplify(ii - (N - 1)) == 0:
+                    form = last
+                else:
+                    form = sp.Piecewise((last, sp.Eq(i, N - 1)), (ordinary, True))
+            return form.subs({i: ii, t: tt}, simultaneous=True)
+
+        return apply
+
+    symbols: dict[str, sp.Basic] = {
+        "lambda": lam,
+        "N": N,
+        "i": i,
+        "t": t,
+        "a_1": A1,
+        "a_2": A2,
+        "e": sp.E,
+        "pi": sp.pi,
+        "s_t+1": SUBJECT,  # "s_{t+1} = (i, t + 1)" names the next state
+    }
+    symbols.update({str(p): p for p in rules.parameters})
+    functions = dict(BASE_FUNCTIONS)
+    functions["sigma"] = lambda app: sigmoid(app.args[0])
+    for name in ("V", "V^pi"):
+        functions[name] = value
+    for which in ("Q", "A", "R"):
+        functions[which] = functions[f"{which}^pi"] = state_action(which)
+    return Scope(symbols, functions)
+
+
+RATIONALS = [sp.Rational(*r) for r in ((1, 2), (1, 3), (3, 4), (1, 7), (5, 6), (2, 5))]
+
+
+def domain_for(rules: RaceRules) -> Domain:
+    params = rules.parameters
+
+    def points():
+        for n, lam_v in product((1, 2, 3, 5), RATIONALS):
+            for ii in sorted({0, n - 1, n // 2}):
+                for tt in (0, 1, 3):
+                    for pv in product(
+                        (sp.Rational(1, 2), sp.Integer(1), sp.Rational(2, 3)), repeat=len(params)
+                    ):
+                        point = {N: sp.Integer(n), lam: lam_v, i: sp.Integer(ii), t: sp.Integer(tt)}
+                        point.update(zip(params, pv, strict=True))
+                        yield point
+
+    u = sp.Symbol("u", positive=True)
+    substitution = {lam: 1 / (1 + u)}  # $\lambda = 1/(1+u)$, $u > 0$: exactly $0 < \lambda < 1$
+    for n, p in enumerate(params):
+        substitution[p] = 1 / (1 + sp.Symbol(f"v{n}", nonnegative=True))  # $0 < p \le 1$
+    text = race.DOMAIN + "".join(rf",\ 0 < {sp.latex(p)} \le 1" for p in params)
+    return Domain((lam, N, i, t, *params), points, substitution, text)
+
+
+def prepare(quiz: Quiz) -> Context:
+    rules = rules_from(quiz)
+    return Context(scope_for(rules), domain_for(rules), rules)
+
+
+def _rules(ctx: Context) -> RaceRules:
+    return ctx.params
+
+
+def _spec(cid: str, kind: str, title: str, derive) -> ClaimSpec:
+    return ClaimSpec(cid, kind, title, lambda ctx: derive(_rules(ctx)))
+
+
+def _renamed(d: Derivation, cid: str) -> Derivation:
+    return Derivation(cid, d.result, d.steps, d.assumptions, d.witness)
+
+
+SPECS = [
+    _spec("p3a.next.a1", "value", r"next state after $a_1$", lambda r: race.next_state(r, 1)),
+    _spec("p3a.next.a2", "value", r"next state after $a_2$", lambda r: race.next_state(r, 2)),
+    _spec("p3b.series", "value", r"expected actions per advance", race.series),
+    _spec("p3b.V", "value", r"$V^\pi(i, t)$", race.value_function),
+    _spec("p3c.R.last", "value", r"$R((N-1, t), a_2)$", race.last_step_reward),
+    _spec("p3c.Q.a1", "value", r"$Q^\pi((i, t), a_1)$", lambda r: race.q_value(r, 1)),
+    _spec("p3c.Q.a2", "value", r"$Q^\pi((i, t), a_2)$", lambda r: race.q_value(r, 2)),
+    _spec("p3c.V", "value", r"$V^\pi(i, t)$", lambda r: _renamed(race.value_function(r), "p3c.V")),
+    _spec("p3c.A.a1", "value", r"$A^\pi((i, t), a_1)$", lambda r: race.advantage(r, 1)),
+    _spec("p3c.A.a2", "value", r"$A^\pi((i, t), a_2)$", lambda r: race.advantage(r, 2)),
+    _spec("p3c.last_step", "yesno", r"the formulas hold at the last step", race.last_step),
+]
+
+FAMILY = register(Family("race", "3", {s.id: s for s in SPECS}, prepare))

@@ -1,0 +1,21 @@
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIZ4 = ROOT / "quizzes" / "quiz4.toml"
+
+
+@pytest.fixture
+def quiz_file(tmp_path):
+    """Write a quiz file from claims [(id, answer), ...] and optional extra TOML."""
+
+    def write(claims, extra="", title="test quiz"):
+        lines = [f'[quiz]\ntitle = "{title}"\nsource = "tests"\n']
+        for cid, answer in claims:
+            lines.append(f"[[claims]]\nid = \"{cid}\"\nanswer = '''{answer}'''\n")
+        path = tmp_path / "quiz.toml"
+        path.write_text("\n".join(lines) + "\n" + extra)
+        return path
+
+    return write

@@ -1,0 +1,183 @@
+"""The checker verifies right answers, refutes wrong ones with exact counterexamples,
+and stays honest (undecided) and bounded on everything else."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from quizproof.checker import check_quiz, derive_quiz
+from quizproof.model import QuizFileError
+from tests.conftest import QUIZ4
+
+FOUNDATION_IDS = ["p3b.series", "p3b.V", "p3c.Q.a1", "p3c.Q.a2", "p3c.A.a1", "p3c.A.a2"]
+
+
+def by_id(record):
+    return {c["id"]: c for c in record["claims"]}
+
+
+def test_quiz4_problem3_foundation_ids_are_verified():
+    claims = by_id(check_quiz(QUIZ4))
+    for cid in FOUNDATION_IDS:
+        assert claims[cid]["verdict"] == "verified", claims[cid]
+        assert claims[cid]["steps"], cid
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer"),
+    [
+        ("p3b.V", r"-t - \frac{N-i}{\lambda}"),
+        ("p3b.V", r"\frac{i - N - \lambda t}{\lambda}"),
+        ("p3b.V", r"V^\pi(i, t)"),
+        ("p3c.A.a2", r"\frac{1-\lambda}{\lambda}"),
+        ("p3c.A.a2", r"|\lambda^{-1} - 1|"),  # needs lambda < 1
+        ("p3c.A.a1", r"Q((i,t),a_1) - V(i,t)"),
+        ("p3c.Q.a2", r"V^\pi(i + 1, t + 1)"),
+        ("p3b.series", r"\sum_{k=1}^{\infty} \lambda (1-\lambda)^{k-1} k"),
+        ("p3a.next.a2", r"\left(i + 1, t + 1\right)"),
+        ("p3c.A.a2", r"\frac{1}{\lambda} - 1 + \sin^2(\lambda) + \cos^2(\lambda) - 1"),
+    ],
+)
+def test_equivalent_rewritings_are_verified(quiz_file, cid, answer):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == "verified", claim
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer", "slip"),
+    [
+        ("p3b.V", r"-(t + (N - i)\lambda)", None),
+        ("p3b.V", r"t + (N - i)/\lambda", "the sign is flipped"),
+        ("p3c.A.a1", "1", "the sign is flipped"),
+        ("p3c.A.a2", r"\frac{1}{\lambda}", "off by the constant $1$"),
+        ("p3c.Q.a1", r"-(t + (N - i)/\lambda)", "off by the constant $1$"),
+        ("p3a.next.a2", "(i, t + 1)", "entry 1 of the tuple differs"),
+        ("p3b.series", r"\lambda", None),
+    ],
+)
+def test_wrong_answers_are_refuted_with_exact_counterexamples(quiz_file, cid, answer, slip):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == "refuted", claim
+    cx = claim["counterexample"]
+    assert cx["claimed"] != cx["derived"]
+    point = cx["point"]
+    assert set(point) >= {"lambda", "N", "i", "t"}
+    lam_v = sp.Rational(*map(int, point["lambda"].replace("\\frac{", "").rstrip("}").split("}{")))
+    assert 0 < lam_v < 1
+    assert 0 <= int(point["i"]) < int(point["N"])
+    if slip is not None:
+        assert claim["slip"] == slip
+
+
+def test_a_wrong_member_of_a_chain_is_refuted(quiz_file):
+    answer = r"Q^\pi((i, t), a_2) = V^\pi(i, t + 1) = -(t + 1 + (N - i - 1)/\lambda)"
+    (claim,) = check_quiz(quiz_file([("p3c.Q.a2", answer)]))["claims"]
+    assert claim["verdict"] == "refuted"
+    assert "member 2" in claim["message"]
+
+
+def test_hostile_answers_are_bounded_and_never_run(quiz_file, tmp_path):
+    marker = tmp_path / "ran"
+    claims = [
+        ("p3b.V", f"__import__('os').system('touch {marker}')"),
+        ("p3b.V", r"2^{2^{2^{2^{2^{2}}}}}"),
+        ("p3b.V", r"\lambda^{999} - \lambda^{998}"),
+        ("p3b.V", "(" * 300 + "1" + ")" * 300),
+        ("p3b.V", r"\lambda^{\lambda^{\lambda^{\lambda^{\lambda^{\lambda}}}}}"),
+    ]
+    result = check_quiz(quiz_file(claims))
+    verdicts = [c["verdict"] for c in result["claims"]]
+    assert verdicts == ["invalid", "invalid", "refuted", "invalid", "refuted"]
+    assert not marker.exists()
+
+
+def test_undecided_past_the_time_bound(quiz_file):
+    # Equal to V, but only after summing a series SymPy cannot do in no time: with a
+    # bound of 0.05 s the honest verdict is undecided, never verified.
+    answer = r"-(t + (N - i)/\lambda) + \sum_{k=1}^{\infty} \frac{1}{k^2} - \frac{\pi^2}{6}"
+    record = check_quiz(quiz_file([("p3b.V", answer)]), timeout=0.05)
+    assert record["claims"][0]["verdict"] == "undecided"
+
+
+def test_unknown_ids_are_unsupported_and_others_still_decided(quiz_file):
+    claims = by_id(check_quiz(quiz_file([("p9.nothing", "1"), ("p3c.A.a1", "-1")])))
+    assert claims["p9.nothing"]["verdict"] == "unsupported"
+    assert claims["p3c.A.a1"]["verdict"] == "verified"
+
+
+def test_derive_lists_srepr_forms():
+    forms = {f["id"]: f for f in derive_quiz(QUIZ4)["forms"]}
+    assert set(FOUNDATION_IDS) <= set(forms)
+    assert forms["p3c.A.a1"]["srepr"] == "Integer(-1)"
+    assert "lambda" in forms["p3b.V"]["latex"]
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(QuizFileError, match="no such file"):
+        check_quiz(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[quiz\ntitle=")
+    with pytest.raises(QuizFileError, match="not valid TOML"):
+        check_quiz(bad)
+    bad.write_text('[[claims]]\nid = "x"\nanswer = "1"\n')
+    with pytest.raises(QuizFileError, match=r"missing the \[quiz\] table"):
+        check_quiz(bad)
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "quizproof", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_exit_codes_and_messages(quiz_file, tmp_path):
+    ok = run_cli("check", str(quiz_file([("p3c.A.a1", "-1")])), "--json")
+    assert ok.returncode == 0, ok.stderr
+    record = json.loads(ok.stdout)
+    assert list(record["claims"][0]) == [
+        "id", "part", "answer", "verdict", "expected", "evidence",
+        "counterexample", "message", "steps", "slip", "title",
+    ]  # fmt: skip
+    wrong = run_cli("check", str(quiz_file([("p3c.A.a1", "1")])))
+    assert wrong.returncode == 1
+    assert "refuted" in wrong.stdout
+    mixed = run_cli(
+        "check",
+        str(quiz_file([("p3c.A.a1", r"\oops"), ("p3c.A.a2", r"\frac{1}{\lambda}-1")])),
+        "--json",
+    )
+    assert mixed.returncode == 2
+    assert [c["verdict"] for c in json.loads(mixed.stdout)["claims"]] == ["invalid", "verified"]
+    (line,) = mixed.stderr.strip().splitlines()
+    assert "quiz.toml: claim p3c.A.a1:" in line
+    for content in ("not toml [", "[quiz]\ntitle = 3\n"):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(content)
+        res = run_cli("check", str(bad))
+        assert res.returncode == 2
+        assert len(res.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in res.stderr
+        assert "bad.toml" in res.stderr
+    missing = run_cli("derive", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 2
+    assert "no such file" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer"),
+    [
+        ("p3a.next.a1", r"s_{t+1} = (i, t + 1)"),
+        ("p3c.A.a2", "1/λ − 1"),
+        ("p3a.next.a2", r"\langle i + 1, t + 1 \rangle"),
+    ],
+)
+def test_other_ways_of_writing(quiz_file, cid, answer):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == "verified", claim
