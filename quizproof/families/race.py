@@ -18,6 +18,7 @@ from itertools import product
 
 import sympy as sp
 
+from derivations import policy_gradient as pg
 from derivations import race
 from derivations.core import Derivation
 from derivations.race import N, RaceRules, RulesError, i, lam, t
@@ -143,6 +144,7 @@ def scope_for(rules: RaceRules) -> Scope:
         functions[name] = value
     for which in ("Q", "A", "R"):
         functions[which] = functions[f"{which}^pi"] = state_action(which)
+    functions.update(P3D_FUNCTIONS)
     return Scope(symbols, functions)
 
 
@@ -201,5 +203,89 @@ SPECS = [
     _spec("p3c.A.a2", "value", r"$A^\pi((i, t), a_2)$", lambda r: race.advantage(r, 2)),
     _spec("p3c.last_step", "yesno", r"the formulas hold at the last step", race.last_step),
 ]
+
+# --------------------------------------------------------------------------- problem 3(d)
+# Policy gradients: the two yes/no claims of the quiz and the exact estimator analysis.
+
+
+def _two_args(name: str, f):
+    def apply(app: Application) -> sp.Basic:
+        if len(app.args) != 2 or app.bar is not None:
+            raise NotationError(f"{name} takes two arguments")
+        return f(*app.args)
+
+    return apply
+
+
+def _ceiling(app: Application) -> sp.Basic:
+    if len(app.args) != 1 or app.bar is not None:
+        raise NotationError("ceil takes one argument")
+    return sp.ceiling(app.args[0])
+
+
+# $I_\lambda(a, b)$, the regularized incomplete beta function, and $\operatorname{ceil}(x)$.
+P3D_FUNCTIONS = {
+    "I_lambda": _two_args("I_lambda", lambda a, b: sp.betainc_regularized(a, b, 0, lam)),
+    "ceil": _ceiling,
+}
+
+
+def _decide_p3d_value(claim, ctx: Context, derivation: Derivation):
+    """A value claim of 3(d): undecided, with the reason, where no closed form is derived."""
+    from quizproof.checker import decide_value  # the checker imports the families
+
+    if derivation.result is sp.nan:
+        why = derivation.steps[0].text if derivation.steps else "no closed form"
+        return {"verdict": "undecided", "evidence": f"no closed form for these rules: {why}"}
+    if derivation.result is sp.oo:
+        return {
+            "verdict": "undecided",
+            "evidence": "the ratio is infinite here: A2C's estimate has variance zero",
+        }
+    return decide_value(claim, ctx, derivation)
+
+
+def _p3d(cid: str, kind: str, title: str, derive) -> ClaimSpec:
+    decide = _decide_p3d_value if kind == "value" else None
+    return ClaimSpec(cid, kind, title, lambda ctx: derive(_rules(ctx)), decide)
+
+
+P3D_SPECS = [
+    _p3d(
+        "p3d.reinforce_can_decrease",
+        "yesno",
+        r"REINFORCE can decrease $\lambda$",
+        pg.reinforce_can_decrease,
+    ),
+    _p3d(
+        "p3d.a2c_never_decreases",
+        "yesno",
+        r"A2C never decreases $\lambda$",
+        pg.a2c_never_decreases,
+    ),
+    _p3d("p3d.grad", "value", r"$\frac{d}{d\lambda} E[R]$", pg.gradient),
+    _p3d(
+        "p3d.mean.reinforce",
+        "value",
+        "mean of REINFORCE's estimate",
+        lambda r: pg.mean_estimate(r, "reinforce"),
+    ),
+    _p3d("p3d.mean.a2c", "value", "mean of A2C's estimate", lambda r: pg.mean_estimate(r, "a2c")),
+    _p3d(
+        "p3d.var.reinforce",
+        "value",
+        "variance of REINFORCE's estimate",
+        lambda r: pg.var_estimate(r, "reinforce"),
+    ),
+    _p3d("p3d.var.a2c", "value", "variance of A2C's estimate", lambda r: pg.var_estimate(r, "a2c")),
+    _p3d("p3d.var_ratio", "value", "variance ratio, REINFORCE / A2C", pg.var_ratio),
+    _p3d(
+        "p3d.prob_decrease.reinforce",
+        "value",
+        r"probability that a REINFORCE episode decreases $\lambda$",
+        pg.prob_decrease_reinforce,
+    ),
+]
+SPECS += P3D_SPECS
 
 FAMILY = register(Family("race", "3", {s.id: s for s in SPECS}, prepare))
