@@ -122,6 +122,11 @@ def _points(rules: RaceRules):
             yield {lam: lv, **dict(zip(params, pv, strict=True))}
 
 
+def _name(latex: str) -> sp.Symbol:
+    """A symbol that prints as the given LaTeX (the braces keep SymPy from splitting it)."""
+    return sp.Symbol("{" + latex + "}")
+
+
 def _witness(point: dict[sp.Symbol, sp.Expr], **extra: sp.Basic) -> dict[str, sp.Basic]:
     w: dict[str, sp.Basic] = dict(extra)
     for s, v in point.items():
@@ -150,12 +155,10 @@ def a2c_never_decreases(rules: RaceRules) -> Derivation:
             steps.append(Step(f"A(a_{action}) depends on the state", adv))
         for param, sc in (("lambda", score(action, rules)), ("theta", score_theta(action, rules))):
             term = sp.factor(sp.simplify(sc * adv))  # $\frac{d \ln\pi(a)}{d\,\cdot} A(a)$
-            d = sp.Symbol(r"\partial_\theta" if param == "theta" else r"\partial_\lambda")
+            var = r"\theta" if param == "theta" else r"\lambda"
+            lhs = _name(rf"\frac{{d}}{{d{var}}} \ln \pi(a_{action})\, A(a_{action})")
             steps.append(
-                Step(
-                    f"Score times advantage for a_{action}, parameter {param}",
-                    sp.Eq(d * sp.log(sp.Function(r"\pi")(ACTIONS[action])) * sp.Symbol("A"), term),
-                )
+                Step(f"Score times advantage for a_{action}, parameter {param}", sp.Eq(lhs, term))
             )
             terms.append((param, action, term))
     sub = _admissible(rules)
@@ -168,6 +171,8 @@ def a2c_never_decreases(rules: RaceRules) -> Derivation:
     signs = [(param, action, term, _sign(term, rules)) for param, action, term in terms]
     for param, action, term, sgn in signs:
         word = {True: "nonnegative", False: "negative", None: "of undetermined sign"}[sgn]
+        if sgn is None and sp.factor(sp.simplify(term.subs(sub))).is_nonpositive:
+            word = "nonpositive (negative except where a new probability is 1)"
         steps.append(
             Step(
                 f"With these substitutions the a_{action} term (parameter {param}) is {word}",
@@ -185,10 +190,11 @@ def a2c_never_decreases(rules: RaceRules) -> Derivation:
         for point in _points(rules):
             value = sp.nsimplify(term.subs(point))
             if value.is_negative:
+                where = ", ".join(f"{k} = {v}" for k, v in point.items())
                 steps.append(
                     Step(
-                        f"At this point the a_{action} term (parameter {param}) is negative",
-                        sp.Eq(term.subs(point, simultaneous=True), value),
+                        f"At {where} the a_{action} term (parameter {param}) is negative",
+                        sp.Eq(_name(r"\text{term}"), value),
                     )
                 )
                 others = [tm.subs(point) for pm, _, tm, _ in signs if pm == param]
@@ -260,12 +266,8 @@ def reinforce_can_decrease(rules: RaceRules) -> Derivation:
     for every admissible value of the variant's parameters.
     """
     steps = [
-        Step(
-            "The score of a_1", sp.Eq(sp.Symbol(r"\partial_\lambda \ln \pi(a_1)"), score(1, rules))
-        ),
-        Step(
-            "The score of a_2", sp.Eq(sp.Symbol(r"\partial_\lambda \ln \pi(a_2)"), score(2, rules))
-        ),
+        Step("The score of a_1", sp.Eq(_name(r"\frac{d}{d\lambda} \ln \pi(a_1)"), score(1, rules))),
+        Step("The score of a_2", sp.Eq(_name(r"\frac{d}{d\lambda} \ln \pi(a_2)"), score(2, rules))),
     ]
     if rules.reward == "terminal":
         n1 = sp.Symbol("n_1", integer=True, nonnegative=True)
@@ -273,7 +275,7 @@ def reinforce_can_decrease(rules: RaceRules) -> Derivation:
         steps.append(
             Step(
                 "With the terminal reward every reward-to-go is -T, so the update is",
-                sp.Eq(sp.Symbol(r"\hat g"), general),
+                sp.Eq(_name(r"\hat g"), general),
             )
         )
         steps.append(
@@ -313,7 +315,7 @@ def reinforce_can_decrease(rules: RaceRules) -> Derivation:
         Step(
             f"With N = {goal}, the episode {tuple(str(a) for a in episode)} "
             f"(advances {flags}) has more a_2 than a_1; its REINFORCE update at lambda = 1/2",
-            sp.Eq(sp.Symbol(r"\hat g"), update),
+            sp.Eq(_name(r"\hat g"), update),
         )
     )
     steps.append(Step("It is negative, so REINFORCE can decrease lambda", sp.true))
@@ -387,8 +389,8 @@ def gradient(rules: RaceRules) -> Derivation:
     er = expected_return(rules)
     result = sp.factor(sp.simplify(sp.diff(er, lam)))
     steps = (
-        Step("The expected return is the value of the start state", sp.Eq(sp.Symbol("E[R]"), er)),
-        Step("Differentiating in lambda", sp.Eq(sp.Symbol(r"\frac{dE[R]}{d\lambda}"), result)),
+        Step("The expected return is the value of the start state", sp.Eq(_name("E[R]"), er)),
+        Step("Differentiating in lambda", sp.Eq(_name(r"\frac{d E[R]}{d\lambda}"), result)),
     )
     return Derivation("p3d.grad", result, steps, DOMAIN)
 
@@ -473,7 +475,8 @@ def per_step_reinforce_moments(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, list
     mean, second = M[(0, 1)].subs(m, N_sym), M[(0, 2)].subs(m, N_sym)
     steps = [
         Step(
-            PER_STEP_REASON, sp.Eq(sp.Symbol("X_m"), sp.Symbol(r"c\,\partial\ln\pi(a)(1+L')") + Xs)
+            PER_STEP_REASON,
+            sp.Eq(sp.Symbol("X_m"), _name(r"c\,\partial_\lambda \ln\pi(a)\,(1+L')") + Xs),
         ),
         Step("E[L_m] actions left with m advances to go", M[(1, 0)]),
         Step("E[X_m]", M[(0, 1)]),
@@ -626,13 +629,13 @@ def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
     steps += [
         Step(
             "K is negative binomial: k failures before the N-th advance",
-            sp.Eq(sp.Symbol("P(K=k)"), pmf),
+            sp.Eq(_name("P(K = k)"), pmf),
         ),
         Step("K < c exactly when K <= ceil(c) - 1", sp.Eq(sp.Symbol("m"), count - 1)),
         Step(
             "P(K <= m) = P(at least N advances in N + m actions) = I_q(N, m + 1), the regularized "
             "incomplete beta function",
-            sp.Eq(sp.Symbol(r"P(\hat g < 0)"), result),
+            sp.Eq(_name(r"P(\hat g < 0)"), result),
         ),
     ]
     return Derivation(id_, result, tuple(steps), DOMAIN + r",\ \text{(with } B(T) = -T)")
