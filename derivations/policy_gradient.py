@@ -96,29 +96,70 @@ def score_theta(action: int, rules: RaceRules) -> sp.Expr:
     return sp.factor(sp.simplify(d.subs(sp.exp(-theta), (1 - lam) / lam)))
 
 
-def _admissible(rules: RaceRules) -> dict[sp.Symbol, sp.Expr]:
-    r"""$\lambda = 1/(1+u)$, $u>0$; each new symbol $p = 1/(1+v_p)$, $v_p \ge 0$."""
-    sub = {lam: 1 / (1 + u)}
+Bounds = tuple[tuple[sp.Symbol, sp.Interval], ...]  # a variant's own ranges for its symbols
+UNIT = sp.Interval.Lopen(0, 1)  # a new symbol is a probability in (0, 1] unless bounded
+
+
+def interval_of(p: sp.Symbol, bounds: Bounds = ()) -> sp.Interval:
+    return dict(bounds).get(p, UNIT)
+
+
+def interval_text(iv: sp.Interval) -> str:
+    """``(0, 1]`` for Interval.Lopen(0, 1)."""
+    left, right = "(" if iv.left_open else "[", ")" if iv.right_open else "]"
+    return f"{left}{iv.start}, {iv.end}{right}"
+
+
+def _cases(rules: RaceRules, bounds: Bounds = ()) -> list[dict[sp.Symbol, sp.Expr]]:
+    r"""Substitutions that together cover the domain exactly.
+
+    $\lambda = 1/(1+u)$, $u > 0$.  A symbol ranging over $(l, h]$ is
+    $l + (h - l)/(1 + v)$ with $v \ge 0$ ($v > 0$ for $(l, h)$); a closed lower
+    end $l$ is a case of its own.
+    """
+    options: list[list[tuple[sp.Symbol, sp.Expr]]] = []
     for p in rules.parameters:
-        sub[p] = 1 / (1 + sp.Symbol(f"v_{p.name}", nonnegative=True))
-    return sub
+        iv = interval_of(p, bounds)
+        lo, hi = iv.start, iv.end
+        if iv.right_open:
+            v = sp.Symbol(f"v_{p.name}", positive=True)
+        else:
+            v = sp.Symbol(f"v_{p.name}", nonnegative=True)
+        choices = [(p, lo + (hi - lo) / (1 + v))]
+        if not iv.left_open:
+            choices.append((p, lo))
+        options.append(choices)
+    cases = []
+    for combo in itertools.product(*options):
+        cases.append({lam: 1 / (1 + u), **dict(combo)})
+    return cases
 
 
-def _sign(expr: sp.Expr, rules: RaceRules) -> bool | None:
+def _sign(expr: sp.Expr, rules: RaceRules, bounds: Bounds = ()) -> bool | None:
     """True: >= 0 on the whole domain; False: < 0 on the whole domain; None: it depends."""
-    e = sp.factor(sp.simplify(expr.subs(_admissible(rules))))
-    if e.is_nonnegative:
-        return True
-    if e.is_negative:
-        return False
-    return None
+    found = set()
+    for case in _cases(rules, bounds):
+        e = sp.factor(sp.simplify(expr.subs(case)))
+        found.add(True if e.is_nonnegative else False if e.is_negative else None)
+    return found.pop() if len(found) == 1 else None
 
 
-def _points(rules: RaceRules):
+def _values(iv: sp.Interval) -> list[sp.Expr]:
+    """Exact points of an interval: a small grid, its ends if closed, and inner points."""
+    lo, hi = iv.start, iv.end
+    out = []
+    for v in (*PARAM_GRID, lo, hi, (lo + hi) / 2, lo + (hi - lo) / 4, hi - (hi - lo) / 4):
+        if iv.contains(v) is sp.true and v not in out:
+            out.append(v)
+    return out
+
+
+def _points(rules: RaceRules, bounds: Bounds = ()):
     """Admissible exact points, lambda first, then each new symbol."""
     params = rules.parameters
+    grids = [_values(interval_of(p, bounds)) for p in params]
     for lv in GRID:
-        for pv in itertools.product(PARAM_GRID, repeat=len(params)):
+        for pv in itertools.product(*grids):
             yield {lam: lv, **dict(zip(params, pv, strict=True))}
 
 
@@ -138,14 +179,15 @@ def _witness(point: dict[sp.Symbol, sp.Expr], **extra: sp.Basic) -> dict[str, sp
 
 
 @lru_cache(maxsize=64)
-def a2c_never_decreases(rules: RaceRules) -> Derivation:
+def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
     r"""Is $\frac{d \ln \pi(a)}{d\lambda} A(a) \ge 0$ for each action, on the whole domain?
 
     Also for the logit $\theta$ ($\lambda = \sigma(\theta)$).  The result is
     ``sp.true``; ``sp.false`` with a witness (action, $\lambda$ and the variant's
     parameters where the term is negative); or, when the sign depends on a
     parameter and no exact point of a small grid shows a negative term, the
-    condition itself (not a boolean).
+    condition itself (not a boolean).  ``bounds`` narrows the range of the
+    variant's symbols (each in $(0, 1]$ by default).
     """
     steps: list[Step] = []
     terms: list[tuple[str, int, sp.Expr]] = []
@@ -161,25 +203,32 @@ def a2c_never_decreases(rules: RaceRules) -> Derivation:
                 Step(f"Score times advantage for a_{action}, parameter {param}", sp.Eq(lhs, term))
             )
             terms.append((param, action, term))
-    sub = _admissible(rules)
+    cases = _cases(rules, bounds)
+    ranges = ", ".join(f"{p} in {interval_text(interval_of(p, bounds))}" for p in rules.parameters)
     steps.append(
         Step(
-            "Admissible values: lambda = 1/(1+u) with u > 0; each new probability 1/(1+v), v >= 0",
-            sp.Tuple(*(sp.Eq(s, e) for s, e in sub.items())),
+            "Admissible values: lambda = 1/(1+u) with u > 0"
+            + (f"; {ranges}, each written as l + (h - l)/(1 + v), v >= 0" if ranges else ""),
+            sp.Tuple(*(sp.Tuple(*(sp.Eq(k, e) for k, e in c.items())) for c in cases))
+            if len(cases) > 1
+            else sp.Tuple(*(sp.Eq(k, e) for k, e in cases[0].items())),
         )
     )
-    signs = [(param, action, term, _sign(term, rules)) for param, action, term in terms]
+    signs = [(param, action, term, _sign(term, rules, bounds)) for param, action, term in terms]
     for param, action, term, sgn in signs:
         word = {True: "nonnegative", False: "negative", None: "of undetermined sign"}[sgn]
-        if sgn is None and sp.factor(sp.simplify(term.subs(sub))).is_nonpositive:
-            word = "nonpositive (negative except where a new probability is 1)"
+        shown = [sp.factor(sp.simplify(term.subs(c))) for c in cases]
+        if sgn is None and all(e.is_nonpositive for e in shown):
+            word = "nonpositive (zero only at the edge of a parameter's range)"
         steps.append(
             Step(
                 f"With these substitutions the a_{action} term (parameter {param}) is {word}",
-                sp.factor(sp.simplify(term.subs(sub))),
+                shown[0] if len(shown) == 1 else sp.Tuple(*shown),
             )
         )
-    assumptions = DOMAIN + r",\ \text{new probabilities in } (0, 1]"
+    assumptions = DOMAIN + "".join(
+        rf",\ {sp.latex(p)} \in {sp.latex(interval_of(p, bounds))}" for p in rules.parameters
+    )
     if all(s is True for *_, s in signs):
         steps.append(Step("Every term is nonnegative, so every A2C update is", sp.true))
         return Derivation("p3d.a2c_never_decreases", sp.true, tuple(steps), assumptions)
@@ -187,7 +236,7 @@ def a2c_never_decreases(rules: RaceRules) -> Derivation:
     for param, action, term, sgn in signs:
         if sgn is True:
             continue
-        for point in _points(rules):
+        for point in _points(rules, bounds):
             value = sp.nsimplify(term.subs(point))
             if value.is_negative:
                 where = ", ".join(f"{k} = {v}" for k, v in point.items())
@@ -258,7 +307,7 @@ def _episodes(rules: RaceRules, goal: int, max_len: int):
 
 
 @lru_cache(maxsize=64)
-def reinforce_can_decrease(rules: RaceRules) -> Derivation:
+def reinforce_can_decrease(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
     r"""An episode at $\lambda = 1/2$ with more $a_2$ than $a_1$ whose REINFORCE update is negative.
 
     Searched exhaustively over short episodes (goal of 1 to 3 advances),
@@ -308,9 +357,10 @@ def reinforce_can_decrease(rules: RaceRules) -> Derivation:
         "lambda": HALF,
         "update": update,
     }
-    if rank[0]:  # an outcome needs a parameter below 1
+    if rank[0]:  # an outcome needs a parameter below 1: take the middle of its range
         for p in rules.parameters:
-            witness[p.name] = HALF
+            iv = interval_of(p, bounds)
+            witness[p.name] = (iv.start + iv.end) / 2
     steps.append(
         Step(
             f"With N = {goal}, the episode {tuple(str(a) for a in episode)} "
