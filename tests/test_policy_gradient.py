@@ -246,3 +246,24 @@ def _check_episode(rules: RaceRules, w: dict) -> None:
     update = sum(score(a) * sum(rewards[s:]) for s, a in enumerate(actions)).subs(lam, HALF)
     assert update == w["update"]
     assert update < 0
+
+
+# --------------------------------------------------------------------------- ranges of new symbols
+
+
+def test_a2c_sign_under_a_range_for_p():
+    rules = RaceRules(advance_a1=HALF, advance_a2=p)
+    at_least_half = ((p, sp.Interval(HALF, 1)),)
+    assert pg.a2c_never_decreases(rules, at_least_half).result is sp.true
+    below_half = ((p, sp.Interval.open(0, HALF)),)
+    d = pg.a2c_never_decreases(rules, below_half)
+    assert d.result is sp.false
+    assert 0 < d.witness["p"] < HALF
+    assert _term_at(rules, d.witness) < 0
+
+
+def test_reinforce_witness_respects_a_range():
+    rules = RaceRules(advance_a1=p, advance_a2=HALF)
+    d = pg.reinforce_can_decrease(rules, ((p, sp.Interval.open(sp.Rational(1, 5), HALF)),))
+    assert d.result is sp.true
+    _check_episode(rules, d.witness)

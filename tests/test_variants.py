@@ -159,3 +159,74 @@ def test_inadmissible_rules_are_rejected_with_one_clear_line(quiz_file, table, p
         lines = res.stderr.strip().splitlines()
         assert lines
         assert all("[race]" in line and phrase in line for line in lines), lines
+
+
+# --------------------------------------------------------------------------- [race.assume]
+
+A2_AT_LEAST_A1 = race_table(r"\frac{1}{2}", "p")
+
+
+def assume(text: str) -> str:
+    return A2_AT_LEAST_A1 + f"\n[race.assume]\np = '{text}'\n"
+
+
+@pytest.mark.parametrize(
+    "text", [r"\frac{1}{2} \le p \le 1", r"p \ge \frac{1}{2}", r"1 \ge p > \frac{1}{2}"]
+)
+def test_a_range_that_keeps_a2_better_makes_a2c_safe(quiz_file, text):
+    path = quiz_file([("p3d.a2c_never_decreases", "yes")], extra=assume(text))
+    (claim,) = check_quiz(path)["claims"]
+    assert claim["verdict"] == "verified", claim
+
+
+def test_without_the_range_the_same_answer_is_refuted(quiz_file):
+    path = quiz_file([("p3d.a2c_never_decreases", "yes")], extra=A2_AT_LEAST_A1)
+    (claim,) = check_quiz(path)["claims"]
+    assert claim["verdict"] == "refuted"
+    assert claim["counterexample"]["point"]["p"] in (r"\frac{1}{4}", r"\frac{1}{10}")
+
+
+def test_a_witness_respects_the_range(quiz_file):
+    path = quiz_file([("p3d.a2c_never_decreases", "yes")], extra=assume(r"p < \frac{1}{3}"))
+    (claim,) = check_quiz(path)["claims"]
+    assert claim["verdict"] == "refuted"
+    assert claim["counterexample"]["point"]["p"] in (
+        r"\frac{1}{4}",
+        r"\frac{1}{10}",
+        r"\frac{1}{6}",
+    )
+
+
+def test_values_are_still_decided_under_a_range(quiz_file):
+    grad = r"\frac{2N(2p - 1)}{(1 + \lambda(2p - 1))^2}"
+    path = quiz_file([("p3d.grad", grad)], extra=assume(r"\frac{1}{2} < p < 1"))
+    (claim,) = check_quiz(path)["claims"]
+    assert claim["verdict"] == "verified"
+    assert r"p \in \left(\frac{1}{2}, 1\right)" in claim["evidence"]  # the range is the domain
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        (r"0 \le p < 1", "must exclude 0"),
+        ("p < 2", "inside [0, 1]"),
+        (r"\frac{1}{2} < p < \frac{1}{4}", "empty"),
+        ("q < 1", "unknown symbol"),
+        ("p = 1", "expected a range"),
+        (r"p < \lambda", "unknown symbol"),
+    ],
+)
+def test_bad_ranges_are_rejected_with_one_clear_line(quiz_file, text, phrase):
+    path = quiz_file([("p3d.grad", "0")], extra=assume(text))
+    res = run_cli("check", str(path))
+    assert res.returncode == 2
+    (line,) = res.stderr.strip().splitlines()
+    assert "[race.assume]" in line
+    assert phrase in line
+
+
+def test_a_range_for_a_symbol_the_rules_do_not_use_is_rejected(quiz_file):
+    extra = race_table("0", "1") + "\n[race.assume]\np = '0 < p < 1'\n"
+    res = run_cli("check", str(quiz_file([("p3d.grad", "0")], extra=extra)))
+    assert res.returncode == 2
+    assert "not a new symbol of [race]" in res.stderr
