@@ -83,6 +83,7 @@ PARAM_GRID = (sp.Integer(1), HALF, sp.Rational(1, 4), sp.Rational(3, 4), sp.Rati
 # --------------------------------------------------------------------------- scores and signs
 
 
+@lru_cache(maxsize=256)
 def score(action: int, rules: RaceRules) -> sp.Expr:
     r"""$\frac{d}{d\lambda} \ln \pi(a)$."""
     return sp.simplify(sp.diff(sp.log(rules.policy(action)), lam))
@@ -277,10 +278,11 @@ def rewards(rules: RaceRules, length: int) -> list[sp.Expr]:
 def reinforce_update(rules: RaceRules, actions: tuple[int, ...], at: sp.Expr = lam) -> sp.Expr:
     r"""$\sum_t \frac{d \ln \pi(a_t)}{d\lambda} \sum_{t' \ge t} R_{t'}$ for one episode."""
     r = rewards(rules, len(actions))
+    scores = {a: score(a, rules).subs(lam, at) for a in (1, 2)}
     total = sp.Integer(0)
     for s, action in enumerate(actions):
-        total += score(action, rules) * sum(r[s:])  # score times reward-to-go
-    return sp.simplify(total.subs(lam, at))
+        total += scores[action] * sum(r[s:])  # score times reward-to-go
+    return total if at.is_number else sp.simplify(total)
 
 
 def _episodes(rules: RaceRules, goal: int, max_len: int):
@@ -331,11 +333,14 @@ def reinforce_can_decrease(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             Step("At lambda = 1/2 it is negative whenever n_2 > n_1", general.subs(lam, HALF))
         )
     best = None
+    updates: dict[tuple[int, ...], sp.Expr] = {}
     for goal in (1, 2, 3):
         for actions, flags, certain in _episodes(rules, goal, goal + 4):
             if actions.count(2) <= actions.count(1):
                 continue
-            update = reinforce_update(rules, actions, HALF)
+            if actions not in updates:
+                updates[actions] = reinforce_update(rules, actions, HALF)
+            update = updates[actions]
             if not update.is_negative:
                 continue
             rank = (not certain, len(set(actions)) < 2, goal, len(actions))
@@ -490,6 +495,15 @@ def _outcomes(rules: RaceRules) -> list[tuple[sp.Expr, int, int]]:
     return out
 
 
+def _sum_polynomial(expr: sp.Expr, j: sp.Symbol, m: sp.Symbol) -> sp.Expr:
+    r"""$\sum_{j=1}^m$ of a polynomial in $j$, power by power (Faulhaber's sums by SymPy)."""
+    poly = sp.Poly(sp.cancel(sp.together(expr)), j)  # raises if expr is not polynomial in j
+    total = sp.Integer(0)
+    for (power,), coef in poly.terms():
+        total += coef * sp.summation(j**power, (j, 1, m))  # $\sum_{j=1}^m j^k$
+    return sp.cancel(sp.together(total))
+
+
 @lru_cache(maxsize=64)
 def per_step_reinforce_moments(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, list[Step]]:
     r"""$E[X]$ and $E[X^2]$ for REINFORCE under a per-step reward $c$ (and $B = 0$).
@@ -520,8 +534,8 @@ def per_step_reinforce_moments(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, list
                 known = M[(da, db)]
                 delta += prob * coef * (known.subs(m, m - 1) if advanced else known)
         # $q M_m = q M_{m-1} + \delta(m)$
-        increment = sp.simplify(delta / q)
-        M[(a, b)] = sp.factor(sp.simplify(sp.summation(increment.subs(m, jj), (jj, 1, m))))
+        increment = sp.cancel(sp.together(delta / q))
+        M[(a, b)] = sp.factor(_sum_polynomial(increment.subs(m, jj), jj, m))
     mean, second = M[(0, 1)].subs(m, N_sym), M[(0, 2)].subs(m, N_sym)
     steps = [
         Step(

@@ -22,6 +22,7 @@ A2_SOMETIMES = RaceRules(advance_a2=p)
 A2_SOMETIMES_PER_STEP = RaceRules(advance_a2=p, reward="per-step")
 A1_HALF = RaceRules(advance_a1=HALF)
 A1_BETTER = RaceRules(advance_a1=p, advance_a2=HALF)
+TWO_SYMBOLS_PER_STEP = RaceRules(advance_a1=r, advance_a2=p, reward="per-step")
 
 
 @cache
@@ -128,6 +129,7 @@ CASES = [
     (A2_SOMETIMES_PER_STEP, {lam: HALF, p: sp.Rational(2, 3)}),
     (A1_HALF, {lam: sp.Rational(1, 4)}),
     (A1_BETTER, {lam: HALF, p: sp.Rational(3, 4)}),
+    (TWO_SYMBOLS_PER_STEP, {lam: HALF, p: sp.Rational(3, 4), r: THIRD}),
 ]
 
 

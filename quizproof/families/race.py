@@ -21,7 +21,7 @@ import sympy as sp
 
 from derivations import policy_gradient as pg
 from derivations import race
-from derivations.core import Derivation
+from derivations.core import Derivation, Step
 from derivations.race import N, RaceRules, RulesError, i, lam, t
 from quizproof.families import ClaimSpec, Context, Domain, Family, FamilyError, register
 from quizproof.model import Quiz
@@ -332,11 +332,27 @@ def _decide_p3d_value(claim, ctx: Context, derivation: Derivation):
     return decide_value(claim, ctx, derivation)
 
 
+def _guarded(cid: str, run) -> Derivation:
+    """A derivation that SymPy cannot finish is reported as such (undecided), never a crash."""
+    try:
+        return run()
+    except (ArithmeticError, ValueError, TypeError, NotImplementedError, sp.PolynomialError) as err:
+        why = f"SymPy could not finish this derivation for these rules ({type(err).__name__})"
+        return Derivation(cid, sp.nan, (Step(why, sp.nan),))
+
+
 def _p3d(cid: str, kind: str, title: str, derive) -> ClaimSpec:
     decide = _decide_p3d_value if kind == "value" else None
     if kind == "yesno":  # the yes/no claims quantify over the variant's ranges
-        return ClaimSpec(cid, kind, title, lambda ctx: derive(ctx.params.rules, ctx.params.bounds))
-    return ClaimSpec(cid, kind, title, lambda ctx: derive(_rules(ctx)), decide)
+        return ClaimSpec(
+            cid,
+            kind,
+            title,
+            lambda ctx: _guarded(cid, lambda: derive(ctx.params.rules, ctx.params.bounds)),
+        )
+    return ClaimSpec(
+        cid, kind, title, lambda ctx: _guarded(cid, lambda: derive(_rules(ctx))), decide
+    )
 
 
 P3D_SPECS = [
