@@ -15,8 +15,13 @@ $$\hat g_{\text{REINFORCE}} = \sum_{t<T} \frac{d \ln \pi(a_t)}{d\lambda}
 **A2C's sign.**  The sign of each term $\frac{d \ln \pi(a)}{d\lambda} A(a)$ is
 decided under explicit assumptions: $\lambda = 1/(1+u)$ with $u > 0$ covers
 exactly $0 < \lambda < 1$, and a variant's probability $p = 1/(1+v)$ with
-$v \ge 0$ covers exactly $0 < p \le 1$.  With $\lambda = \sigma(\theta)$ the
-score is multiplied by $d\lambda/d\theta = \lambda(1-\lambda) > 0$.
+$v \ge 0$ covers exactly $0 < p \le 1$ (a narrower range $(l, h]$ given by the
+quiz file is $p = l + (h - l)/(1 + v)$, a closed lower end a case of its own).
+With $\lambda = \sigma(\theta)$ the score is multiplied by
+$d\lambda/d\theta = \lambda(1-\lambda) > 0$.  Here every term is
+$(p_{a_2} - p_{a_1})$ times a positive factor, so A2C never moves $\lambda$ the
+wrong way exactly when $a_2$ advances at least as often as $a_1$; where it can,
+the derivation names an exact admissible point.
 
 **The law of an episode.**  Each action is drawn afresh: $a_2$ with probability
 $\lambda$, and action $a$ advances with probability $p_a$.  An episode is $N$
@@ -162,6 +167,27 @@ def _points(rules: RaceRules, bounds: Bounds = ()):
     for lv in GRID:
         for pv in itertools.product(*grids):
             yield {lam: lv, **dict(zip(params, pv, strict=True))}
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    r"""Factored, a factor with a negative constant term turned round: $1 - \lambda$, not $\lambda - 1$."""
+    if not isinstance(expr, sp.Expr) or expr.is_number:
+        return expr
+    num, den = sp.fraction(sp.factor(expr))
+
+    def flipped(part: sp.Expr) -> tuple[sp.Expr, int]:
+        out, sign = sp.Integer(1), 1
+        for factor in sp.Mul.make_args(part):
+            base, power = factor.as_base_exp()
+            if base.is_Add and base.as_coeff_Add()[0] < 0 and power.is_integer:  # $\lambda - 1$
+                base, sign = -base, sign * (-1) ** int(power)
+            out *= base**power
+        return out, sign
+
+    (n, s1), (d, s2) = flipped(num), flipped(den)
+    result = s1 * s2 * n / d
+    assert sp.cancel(result - expr) == 0  # the same rational function
+    return result
 
 
 def _name(latex: str) -> sp.Symbol:
@@ -442,7 +468,7 @@ def expected_return(rules: RaceRules) -> sp.Expr:
 def gradient(rules: RaceRules) -> Derivation:
     r"""p3d.grad: $\frac{d}{d\lambda} E[R]$ with $E[R] = V^\pi(0, 0)$."""
     er = expected_return(rules)
-    result = sp.factor(sp.simplify(sp.diff(er, lam)))
+    result = tidy(sp.simplify(sp.diff(er, lam)))
     steps = (
         Step("The expected return is the value of the start state", sp.Eq(_name("E[R]"), er)),
         Step("Differentiating in lambda", sp.Eq(_name(r"\frac{d E[R]}{d\lambda}"), result)),
@@ -599,7 +625,7 @@ def mean_estimate(rules: RaceRules, which: str) -> Derivation:
     steps.append(Step("Minus the true gradient d E[R] / d lambda", difference))
     if difference != 0:  # pragma: no cover - the policy gradient theorem says this cannot happen
         raise AssertionError(f"{id_}: mean {mean} differs from the gradient {grad}")
-    return Derivation(id_, mean, tuple(steps), DOMAIN)
+    return Derivation(id_, tidy(mean), tuple(steps), DOMAIN)
 
 
 @lru_cache(maxsize=64)
@@ -610,7 +636,7 @@ def var_estimate(rules: RaceRules, which: str) -> Derivation:
     if isinstance(got, str):
         return _not_closed(id_, got)
     mean, second, steps = got
-    result = sp.factor(sp.simplify(second - mean**2))  # $\operatorname{Var} = E[g^2] - E[g]^2$
+    result = tidy(sp.simplify(second - mean**2))  # $\operatorname{Var} = E[g^2] - E[g]^2$
     steps = [
         *steps,
         Step("Its second moment", second),
@@ -632,7 +658,7 @@ def var_ratio(rules: RaceRules) -> Derivation:
             Step("REINFORCE's variance", vr.result),
         )
         return Derivation("p3d.var_ratio", sp.oo, steps, DOMAIN)
-    result = sp.factor(sp.simplify(vr.result / va.result))
+    result = tidy(sp.simplify(vr.result / va.result))
     steps = (
         Step("REINFORCE's variance", vr.result),
         Step("A2C's variance", va.result),
@@ -688,7 +714,7 @@ def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
     q = rules.advance_prob
     k = sp.Symbol("k", integer=True, nonnegative=True)
     pmf = sp.binomial(N_sym + k - 1, k) * q**N_sym * (1 - q) ** k
-    count = sp.ceiling(sp.factor(threshold))  # K < c  <=>  K <= ceil(c) - 1
+    count = sp.ceiling(tidy(threshold))  # K < c  <=>  K <= ceil(c) - 1
     result = sp.betainc_regularized(N_sym, count, 0, q)
     steps += [
         Step(

@@ -269,3 +269,15 @@ def test_reinforce_witness_respects_a_range():
     d = pg.reinforce_can_decrease(rules, ((p, sp.Interval.open(sp.Rational(1, 5), HALF)),))
     assert d.result is sp.true
     _check_episode(rules, d.witness)
+
+
+def test_every_a2c_term_is_the_advance_gap_times_a_positive_factor():
+    """The sign of A2C's update is the sign of p_{a_2} - p_{a_1}, for lambda and for theta."""
+    rules = RaceRules(advance_a1=r, advance_a2=p)
+    u, v, w = sp.symbols("u v w", positive=True)
+    interior = {lam: 1 / (1 + u), p: 1 / (1 + v), r: 1 / (1 + w)}
+    for action in (1, 2):
+        term = score(action) * advantage(rules, action).result
+        for factor in (term, term * lam * (1 - lam)):  # d/dlambda, then d/dtheta
+            ratio = sp.factor(sp.simplify((factor / (p - r)).subs(interior)))
+            assert ratio.is_positive, ratio
