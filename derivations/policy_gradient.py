@@ -749,3 +749,34 @@ def derive_all(rules: RaceRules) -> dict[str, Derivation]:
         prob_decrease_reinforce(rules),
     ]
     return {d.id: d for d in out}
+
+
+ESTIMATOR_IDS = (
+    "p3d.grad",
+    "p3d.var.reinforce",
+    "p3d.var.a2c",
+    "p3d.var_ratio",
+    "p3d.prob_decrease.reinforce",
+)
+
+
+def table_rows(
+    rules: RaceRules, goals: tuple[int, ...], lambdas: tuple[sp.Rational, ...]
+) -> list[dict[str, sp.Basic]]:
+    """Exact values of the estimator analysis on a grid of N and lambda (one dict per row).
+
+    Pure SymPy: the report turns the rows into a table.  A form without a closed
+    form for these rules gives ``nan``; the new symbols of a variant stay symbolic.
+    """
+    forms = {cid: derive_all(rules)[cid].result for cid in ESTIMATOR_IDS}
+    rows = []
+    for goal in goals:
+        for lv in lambdas:
+            row: dict[str, sp.Basic] = {"N": sp.Integer(goal), "lambda": lv}
+            for cid, form in forms.items():
+                value = form.subs({N_sym: goal, lam: lv})
+                if isinstance(value, sp.betainc_regularized):
+                    value = sp.nsimplify(value.rewrite(sp.Integral).doit())  # a finite sum
+                row[cid] = sp.simplify(value)
+            rows.append(row)
+    return rows

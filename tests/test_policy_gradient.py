@@ -281,3 +281,17 @@ def test_every_a2c_term_is_the_advance_gap_times_a_positive_factor():
         for factor in (term, term * lam * (1 - lam)):  # d/dlambda, then d/dtheta
             ratio = sp.factor(sp.simplify((factor / (p - r)).subs(interior)))
             assert ratio.is_positive, ratio
+
+
+def test_table_rows_are_exact_and_agree_with_the_forms():
+    rows = pg.table_rows(QUIZ, (1, 2), (HALF, THIRD))
+    assert len(rows) == 4
+    row = rows[1]  # N = 1, lambda = 1/3
+    assert row["N"] == 1
+    assert row["lambda"] == THIRD
+    assert row["p3d.grad"] == 9
+    assert row["p3d.var.a2c"] == sp.Rational(27, 2)  # also the oracle's value above
+    assert row["p3d.var_ratio"] == row["p3d.var.reinforce"] / row["p3d.var.a2c"]
+    # P(decrease) at N = 1: K < (1 - lambda)/lambda = 2, i.e. K in {0, 1}.
+    assert row["p3d.prob_decrease.reinforce"] == THIRD + THIRD * (1 - THIRD)
+    assert pg.table_rows(PER_STEP, (1,), (HALF,))[0]["p3d.prob_decrease.reinforce"] is sp.nan
