@@ -671,11 +671,13 @@ def var_ratio(rules: RaceRules) -> Derivation:
 def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
     r"""p3d.prob_decrease.reinforce: $P(\hat g_{\text{REINFORCE}} < 0)$ for one episode.
 
-    A closed form when $n_2$ is the same in every episode (the quiz's rules):
-    then the estimate is affine in $T$ times $B(T) = -T$, it is negative exactly
-    when the number $K = T - n_2$ of other actions is below a threshold $c$,
-    and $K$ is negative binomial, $P(K \le m) = I_\lambda(N, m + 1)$ (the
-    regularized incomplete beta function).
+    A closed form when one action always advances and the other never does
+    (the quiz's rules, or the same with the roles swapped): then the count of
+    the advancing action is $N$ in every episode, the estimate is $B(T) = -T$
+    times an affine function of the number $K = T - N$ of the other action, and
+    $K$ is negative binomial (failures before the $N$-th advance, each step
+    advancing with probability $q$): $P(K \le m) = I_q(N, m + 1)$, the
+    regularized incomplete beta function.
     """
     id_ = "p3d.prob_decrease.reinforce"
     g = reinforce_estimate(rules)
@@ -685,49 +687,60 @@ def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
             "With a reward on every step the sign of REINFORCE's estimate depends on the order of "
             "the actions; its probability is a sum over orders with no closed form here",
         )
-    law = episode_law(rules)
-    if not law.n2_is_fixed():
+    p1, p2 = rules.advance_a1, rules.advance_a2
+    if (p1, p2) == (0, 1):  # every a_2 advances, no a_1 does: n_2 = N
+        counts = {n2_sym: N_sym, T_sym: N_sym + K_sym}
+        other = "a_1"
+    elif (p1, p2) == (1, 0):  # every a_1 advances, no a_2 does: n_1 = N, n_2 = K
+        counts = {n2_sym: K_sym, T_sym: N_sym + K_sym}
+        other = "a_2"
+    else:
         return _not_closed(
             id_,
-            "n_2 varies from episode to episode, so the event {estimate < 0} is a region of the "
-            "joint law of (T, n_2) and its probability is a double sum with no closed form here",
+            "Here the count of neither action is fixed, so the event {estimate < 0} is a region "
+            "of the joint law of (T, n_2) and its probability is a double sum with no closed form "
+            "here",
         )
-    n2 = law.moment(0, 1)
-    if rules.advance_a1 != 0:  # pragma: no cover - a fixed n_2 needs a1 never to advance
-        return _not_closed(id_, "a_1 advances, so the a_1 count is no plain negative binomial")
-    # With n_2 fixed, every a_1 is a failure and the a_1 count is negative binomial in q = lambda.
-    g_k = sp.expand(g.subs({n2_sym: n2, T_sym: n2 + K_sym}))
-    to_go = rules.goal_value(n2 + K_sym)
-    factor = sp.simplify(g_k / to_go)  # the estimate is B(T) * factor, and B(T) < 0
+    g_k = sp.expand(g.subs(counts, simultaneous=True))
+    to_go = rules.goal_value(N_sym + K_sym)
+    factor = sp.cancel(g_k / to_go)  # the estimate is B(T) * factor
     (threshold,) = sp.solve(sp.Eq(factor, 0), K_sym)
     slope = sp.diff(factor, K_sym)
+    slope_sign = _sign(slope, rules)
     steps = [
-        Step("REINFORCE's estimate with K = T - n_2 actions a_1", sp.factor(g_k)),
-        Step("It is B(T) < 0 times an affine function of K", sp.factor(factor)),
-        Step("whose slope in K is negative on 0 < lambda < 1", sp.factor(slope)),
-        Step("so the estimate is negative exactly when K is below", threshold),
+        Step(f"REINFORCE's estimate with K = T - N actions {other}", sp.factor(g_k)),
+        Step("It is B(T) times an affine function of K", factor),
+        Step(
+            "B(T) = -T < 0, so the estimate is negative exactly when this factor is positive", to_go
+        ),
+        Step("The factor's slope in K", sp.factor(slope)),
+        Step("and its root", tidy(threshold)),
     ]
-    if _sign(-slope, rules) is not True or _sign(-to_go.subs(K_sym, 0), rules) is not True:
-        return _not_closed(
-            id_, "the sign of the slope or of B(T) is not settled"
-        )  # pragma: no cover
+    if not (-to_go).is_positive or slope_sign is None or _sign(threshold, rules) is not True:
+        return _not_closed(id_, "the signs of B(T), the slope or the root are not settled")
     q = rules.advance_prob
     k = sp.Symbol("k", integer=True, nonnegative=True)
     pmf = sp.binomial(N_sym + k - 1, k) * q**N_sym * (1 - q) ** k
-    count = sp.ceiling(tidy(threshold))  # K < c  <=>  K <= ceil(c) - 1
-    result = sp.betainc_regularized(N_sym, count, 0, q)
-    steps += [
+    steps.append(
         Step(
             "K is negative binomial: k failures before the N-th advance",
             sp.Eq(_name("P(K = k)"), pmf),
-        ),
-        Step("K < c exactly when K <= ceil(c) - 1", sp.Eq(sp.Symbol("m"), count - 1)),
+        )
+    )
+    c = tidy(threshold)
+    if slope_sign is False:  # decreasing factor: K < c, i.e. K <= ceil(c) - 1
+        result = sp.betainc_regularized(N_sym, sp.ceiling(c), 0, q)
+        steps.append(Step("The factor decreases: the event is K < c, i.e. K <= ceil(c) - 1", c))
+    else:  # increasing factor: K > c, i.e. not K <= floor(c)
+        result = 1 - sp.betainc_regularized(N_sym, sp.floor(c) + 1, 0, q)
+        steps.append(Step("The factor increases: the event is K > c, i.e. not K <= floor(c)", c))
+    steps.append(
         Step(
             "P(K <= m) = P(at least N advances in N + m actions) = I_q(N, m + 1), the regularized "
             "incomplete beta function",
             sp.Eq(_name(r"P(\hat g < 0)"), result),
-        ),
-    ]
+        )
+    )
     return Derivation(id_, result, tuple(steps), DOMAIN + r",\ \text{(with } B(T) = -T)")
 
 

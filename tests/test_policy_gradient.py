@@ -94,22 +94,35 @@ def _negbin_sum(poly: sp.Expr, k: sp.Symbol, lv: sp.Rational, goal: int) -> sp.R
     return lv**goal * sum(c * _power_sum(j, 1 - lv) for (j,), c in terms)
 
 
+SWAPPED = RaceRules(advance_a1=1, advance_a2=0)  # a1 always advances, a2 never
+
+
+@pytest.mark.parametrize(("rules", "advancing"), [(QUIZ, 2), (SWAPPED, 1)])
 @pytest.mark.parametrize(("goal", "lv"), [(1, HALF), (2, THIRD), (3, sp.Rational(3, 4))])
-def test_quiz_probability_of_a_decrease_by_enumeration(goal, lv):
+def test_probability_of_a_decrease_by_enumeration(rules, advancing, goal, lv):
     """Sum the probabilities of the episodes whose REINFORCE update is negative."""
-    derived_p = derived(QUIZ)["p3d.prob_decrease.reinforce"].result.subs({N: goal, lam: lv})
-    exact = sp.simplify(derived_p.rewrite(sp.Integral).doit())
-    total, horizon = sp.Integer(0), 12
-    for extra in range(horizon + 1):  # extra = number of a1 actions
-        for first in itertools.combinations(range(goal + extra - 1), extra):
-            actions = [1 if s in first else 2 for s in range(goal + extra - 1)] + [2]
+    form = pg.prob_decrease_reinforce(rules).result.subs({N: goal, lam: lv})
+    exact = sp.nsimplify(form.rewrite(sp.Integral).doit())
+    other = 3 - advancing
+    total, horizon = sp.Integer(0), 16
+    for extra in range(horizon + 1):  # extra = number of actions that do not advance
+        for places in itertools.combinations(range(goal + extra - 1), extra):
+            actions = [other if s in places else advancing for s in range(goal + extra - 1)]
+            actions.append(advancing)
             T = len(actions)
             update = sum(score(a).subs(lam, lv) * (-T) for a in actions)
             prob = sp.Mul(*(lv if a == 2 else 1 - lv for a in actions))
             if update < 0:
                 total += prob
-                assert extra < horizon // 2, "a decrease far out: enumerate further"
-    assert exact == total
+    # Beyond the horizon the update keeps the sign it has at the horizon (affine in K):
+    tail_decreases = update < 0
+    tail = 1 - sum(
+        sp.binomial(goal + e - 1, e)
+        * (lv if advancing == 2 else 1 - lv) ** goal
+        * (1 - lv if advancing == 2 else lv) ** e
+        for e in range(horizon + 1)
+    )
+    assert exact == total + (tail if tail_decreases else 0)
 
 
 def test_quiz_probability_of_a_decrease_is_the_incomplete_beta():
