@@ -222,11 +222,15 @@ def bounds_from(quiz: Quiz, rules: RaceRules) -> pg.Bounds:
 
 
 @dataclass(frozen=True)
-class RaceVariant:
-    """A quiz file's race: its rules and the ranges of their new symbols."""
+class RaceVariant(RaceRules):
+    """A quiz file's race: its rules (it is a RaceRules) and the ranges of their new symbols."""
 
-    rules: RaceRules
     bounds: pg.Bounds = ()
+
+    @property
+    def rules(self) -> RaceRules:
+        """The rules alone (derivations that do not depend on the ranges share their cache)."""
+        return RaceRules(self.advance_a1, self.advance_a2, self.reward)
 
 
 def domain_for(rules: RaceRules, bounds: pg.Bounds = ()) -> Domain:
@@ -262,7 +266,8 @@ def domain_for(rules: RaceRules, bounds: pg.Bounds = ()) -> Domain:
 def prepare(quiz: Quiz) -> Context:
     rules = rules_from(quiz)
     bounds = bounds_from(quiz, rules)
-    return Context(scope_for(rules), domain_for(rules, bounds), RaceVariant(rules, bounds))
+    variant = RaceVariant(rules.advance_a1, rules.advance_a2, rules.reward, bounds)
+    return Context(scope_for(rules), domain_for(rules, bounds), variant)
 
 
 def _rules(ctx: Context) -> RaceRules:
