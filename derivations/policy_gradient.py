@@ -150,7 +150,7 @@ def _sign(expr: sp.Expr, rules: RaceRules, bounds: Bounds = ()) -> bool | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _values(iv: sp.Interval) -> list[sp.Expr]:
+def interval_points(iv: sp.Interval) -> list[sp.Expr]:
     """Exact points of an interval: a small grid, its ends if closed, and inner points."""
     lo, hi = iv.start, iv.end
     out = []
@@ -163,7 +163,7 @@ def _values(iv: sp.Interval) -> list[sp.Expr]:
 def _points(rules: RaceRules, bounds: Bounds = ()):
     """Admissible exact points, lambda first, then each new symbol."""
     params = rules.parameters
-    grids = [_values(interval_of(p, bounds)) for p in params]
+    grids = [interval_points(interval_of(p, bounds)) for p in params]
     for lv in GRID:
         for pv in itertools.product(*grids):
             yield {lam: lv, **dict(zip(params, pv, strict=True))}

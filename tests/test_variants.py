@@ -230,3 +230,33 @@ def test_a_range_for_a_symbol_the_rules_do_not_use_is_rejected(quiz_file):
     res = run_cli("check", str(quiz_file([("p3d.grad", "0")], extra=extra)))
     assert res.returncode == 2
     assert "not a new symbol of [race]" in res.stderr
+
+
+# --------------------------------------------------------------------------- 3(d) values on the quiz
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer", "verdict"),
+    [
+        ("p3d.grad", r"\frac{N}{\lambda^2}", "verified"),
+        ("p3d.mean.reinforce", r"N / \lambda^2", "verified"),
+        ("p3d.var.a2c", r"\frac{N}{\lambda^2 (1 - \lambda)}", "verified"),
+        ("p3d.var.a2c", r"\frac{N (1 - \lambda)}{\lambda^2}", "refuted"),  # Var K, not Var g
+        (
+            "p3d.var_ratio",
+            r"\frac{N^2 + (6 - 4\lambda) N + \lambda^2 - 6\lambda + 6}{\lambda^2}",
+            "verified",
+        ),
+        (
+            "p3d.prob_decrease.reinforce",
+            r"I_\lambda(N, \operatorname{ceil}(N(1 - \lambda)/\lambda))",
+            "verified",
+        ),
+        ("p3d.prob_decrease.reinforce", r"I_\lambda(N, \operatorname{ceil}(N/\lambda))", "refuted"),
+    ],
+)
+def test_estimator_values_on_the_quiz_rules(quiz_file, cid, answer, verdict):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == verdict, claim
+    if verdict == "refuted":
+        assert claim["counterexample"]["point"]

@@ -240,7 +240,7 @@ def domain_for(rules: RaceRules, bounds: pg.Bounds = ()) -> Domain:
         iv = pg.interval_of(p, bounds)
         preferred = (sp.Rational(1, 2), sp.Integer(1), sp.Rational(2, 3))
         inside = [v for v in preferred if iv.contains(v) is sp.true]
-        values.append((inside + [v for v in pg._values(iv) if v not in inside])[:3])
+        values.append((inside + [v for v in pg.interval_points(iv) if v not in inside])[:3])
 
     def points():
         for n, lam_v in product((1, 2, 3, 5), RATIONALS):
