@@ -83,6 +83,7 @@ class Family:
 
 
 FAMILIES: list[Family] = []
+_LOADED = False
 
 
 def register(family: Family) -> Family:
@@ -91,13 +92,18 @@ def register(family: Family) -> Family:
 
 
 def _load() -> None:
-    # Importing a family module registers it; the order is the order of `derive`.
-    from quizproof.families import race  # noqa: F401
+    # Importing a family module registers it; `derive` lists them in problem order.
+    from quizproof.families import entropy, race, vq  # noqa: F401
+
+    FAMILIES.sort(key=lambda f: f.problem)
 
 
 def families() -> list[Family]:
-    if not FAMILIES:
+    # A module may import one family directly first; every family is still loaded here.
+    global _LOADED
+    if not _LOADED:
         _load()
+        _LOADED = True
     return FAMILIES
 
 
