@@ -55,7 +55,7 @@ SPACES = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle",
           "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "biggl", "biggr"}  # fmt: skip
 TEXT_COMMANDS = {"text", "mathrm", "operatorname", "textrm", "mathit", "mathbf", "textit", "mathsf"}
 RELATIONS = {
-    "=": "=", "leftarrow": "<-", "gets": "<-", "coloneqq": ":=", "+=": "+=", "-=": "-=",
+    "=": "=", "leftarrow": "<-", "gets": "<-", "coloneqq": ":=", ":=": ":=", "+=": "+=", "-=": "-=",
     "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=", "<": "<", ">": ">", "ne": "!=",
     "neq": "!=", "approx": "~", "to": "->", "rightarrow": "->", "Leftarrow": "<-",
 }  # fmt: skip

@@ -83,6 +83,7 @@ class Family:
 
 
 FAMILIES: list[Family] = []
+_LOADED = False
 
 
 def register(family: Family) -> Family:
@@ -98,8 +99,11 @@ def _load() -> None:
 
 
 def families() -> list[Family]:
-    if not FAMILIES:
+    # A module may import one family directly first; every family is still loaded here.
+    global _LOADED
+    if not _LOADED:
         _load()
+        _LOADED = True
     return FAMILIES
 
 
