@@ -77,7 +77,7 @@ from derivations import race as race_derivations
 from derivations.race import N, RaceRules, i, lam, t
 from numerics import entropy, vq
 from numerics import race as sim
-from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, samples_needed, z_test
+from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, Moments, samples_needed, z_test
 from quizproof.families import Context, FamilyError, families
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import SUBJECT, NotationError, parse, yes_no
@@ -393,7 +393,16 @@ def _value_runs(cid: str, rp: RacePoint) -> list[tuple[int, dict[str, Any]]]:
 VALUE_IDS = ("p3b.V", "p3c.V", "p3c.Q.a1", "p3c.Q.a2", "p3c.A.a1", "p3c.A.a2", "p3b.series")
 STEP_IDS = ("p3a.next.a1", "p3a.next.a2", "p3c.R.last")
 SIGN_IDS = ("p3d.reinforce_can_decrease", "p3d.a2c_never_decreases")
-RACE_IDS = (*VALUE_IDS, *STEP_IDS, "p3c.last_step", *SIGN_IDS)
+P3D_VALUE_IDS = (
+    "p3d.grad",
+    "p3d.mean.reinforce",
+    "p3d.mean.a2c",
+    "p3d.var.reinforce",
+    "p3d.var.a2c",
+    "p3d.var_ratio",
+    "p3d.prob_decrease.reinforce",
+)
+RACE_IDS = (*VALUE_IDS, *STEP_IDS, "p3c.last_step", *SIGN_IDS, *P3D_VALUE_IDS)
 
 
 def simulate_race_claim(
@@ -426,6 +435,20 @@ def simulate_race_claim(
                     else:
                         pc = check_race_value(plan, key, rp, claimed, _value_runs(cid, rp))
                     out.points.append(pc)
+            tick()
+        return out
+    if cid in P3D_VALUE_IDS:
+        members = _members(claim, ctx)
+        forms = {a: race_derivations.advantage(_rules_only(rules), a).result for a in (1, 2)}
+        for p, rp in enumerate(race_points(rules, start=True)):
+            adv = _advantage_function(forms, rp.exact)
+            for mi, member in enumerate(members):
+                if isinstance(member, sp.Tuple):
+                    raise SimulationError("a tuple where a single value is asked")
+                claimed = _number(member, rp.exact)
+                out.points.append(
+                    check_episode_statistic(cid, plan, (index, p, mi), rp, claimed, adv)
+                )
             tick()
         return out
     if cid == "p3c.last_step":
@@ -521,6 +544,59 @@ def _reinforce_sign(claim, index, rules, plan, tick, out: ClaimCheck) -> ClaimCh
         if p < len(POINTS):
             tick()
     return _sign_verdict(out, claimed_yes, seen_any)
+
+
+def check_episode_statistic(
+    cid: str, plan: Planner, key: tuple[int, ...], rp: RacePoint, claimed: float, advantage
+) -> PointCheck:
+    r"""A statistic of the per-episode policy-gradient estimates from $(0, 0)$.
+
+    ``p3d.grad`` and ``p3d.mean.reinforce``: the mean of REINFORCE's estimate
+    (an unbiased estimate of $\frac{d}{d\lambda} E[R]$ by the policy gradient
+    theorem, with no advantage needed); ``p3d.mean.a2c``: the mean of A2C's with
+    the true advantages; ``p3d.var.*``: the sample variance $s^2$, its standard
+    error $\sqrt{(\hat\mu_4 - \frac{n-3}{n-1}s^4)/n}$; ``p3d.var_ratio``: the
+    ratio of the two variances from independent runs, its standard error by the
+    delta method; ``p3d.prob_decrease.reinforce``: the share of negative
+    REINFORCE updates, $\sqrt{\hat p(1-\hat p)/n}$.
+    """
+    a2c_needed = cid in ("p3d.mean.a2c", "p3d.var.a2c", "p3d.var_ratio")
+
+    def run(stage: int, n: int, m: int = 0) -> sim.RaceStats:
+        adv = advantage if a2c_needed else None
+        return sim.simulate(
+            rp.race, n, start=(0, 0), seed=plan.seedseq(*key, m, stage), advantage=adv
+        )
+
+    def spread_of_variance(mom: Moments) -> float:
+        # per-sample sd of the squared deviations: $\sqrt{\mu_4 - \sigma^4}$
+        return math.sqrt(max(mom.m4 / mom.n - mom.variance**2, 0.0))
+
+    def estimate(stage: int, n: int) -> tuple[float, float, float]:
+        s = run(stage, n)
+        if cid in ("p3d.grad", "p3d.mean.reinforce"):
+            return s.reinforce.mean, s.reinforce.stderr, s.reinforce.std
+        if cid == "p3d.mean.a2c":
+            return s.a2c.mean, s.a2c.stderr, s.a2c.std
+        if cid == "p3d.var.reinforce":
+            m = s.reinforce
+            return m.variance, m.variance_stderr, spread_of_variance(m)
+        if cid == "p3d.var.a2c":
+            m = s.a2c
+            return m.variance, m.variance_stderr, spread_of_variance(m)
+        if cid == "p3d.prob_decrease.reinforce":
+            f = s.reinforce_negative / s.episodes
+            sd = math.sqrt(f * (1 - f))
+            return f, sd / math.sqrt(s.episodes), sd
+        # the ratio: REINFORCE's variance from this run, A2C's from an independent one
+        r, a = s.reinforce, run(stage, n, m=1).a2c
+        if not a.variance > 0:
+            raise SimulationError("A2C's estimate does not vary here: the ratio is infinite")
+        ratio = r.variance / a.variance  # $\hat\rho = s_R^2 / s_A^2$
+        rel = math.hypot(spread_of_variance(r) / r.variance, spread_of_variance(a) / a.variance)
+        return ratio, ratio * rel / math.sqrt(n), ratio * rel
+
+    return plan.decide(rp.shown, claimed, estimate)
 
 
 def _advantages(

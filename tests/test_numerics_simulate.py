@@ -31,6 +31,9 @@ WRONG = [
     ("p3c.R.last", "-t"),
     ("p3c.last_step", "no"),
     ("p3d.reinforce_can_decrease", "no"),
+    ("p3d.grad", r"\frac{N}{\lambda}"),
+    ("p3d.var.a2c", r"\frac{N}{\lambda^2}"),
+    ("p3d.prob_decrease.reinforce", r"\frac{1}{2}"),
 ]
 
 SMALL = 20_000  # episodes per simulation where only gross errors are to be caught
@@ -82,7 +85,7 @@ def test_wrong_answers_fail_and_agree_with_check(quiz_file):
     assert len(record["checks"]) == len(WRONG)
     for c in record["checks"]:
         assert not c["passed"], c
-    assert _agree(path, record) == len(WRONG) - 1  # all but the unsupported p3d id
+    assert _agree(path, record) == len(WRONG)
 
 
 VQ_AND_BOUND = [
@@ -122,6 +125,22 @@ def test_problems_1_and_2_right_pass_wrong_fail(quiz_file, cid, answer, right):
     record = simulate_quiz(path, seed=4)
     (check,) = record["checks"]
     assert check["passed"] == right, check
+    assert _agree(path, record) == 1
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer"),
+    [
+        ("p3d.grad", r"\frac{N}{\lambda^2}"),  # d/dlambda of -N/lambda
+        ("p3d.mean.a2c", r"\frac{N}{\lambda^2}"),
+        ("p3d.var.a2c", r"\frac{N}{\lambda^2 (1 - \lambda)}"),  # Var K / (1 - lambda)^2
+    ],
+)
+def test_policy_gradient_values_pass_when_right(quiz_file, cid, answer):
+    path = quiz_file([(cid, answer)])
+    record = simulate_quiz(path, samples=200_000, seed=5)
+    (check,) = record["checks"]
+    assert check["passed"], check
     assert _agree(path, record) == 1
 
 
