@@ -21,6 +21,13 @@ the rules the simulation runs):
 | ``p3c.last_step`` | the problem's formulas for $Q$ at $i = N - 1$ against simulated $Q$ |
 | ``p3d.reinforce_can_decrease`` | whether some REINFORCE update at $\lambda = 1/2$ is negative |
 | ``p3d.a2c_never_decreases`` | whether no A2C update is negative, with the true advantages |
+| ``p3d.grad``, ``p3d.mean.*`` | mean of REINFORCE's (A2C's) per-episode estimate from $(0, 0)$ |
+| ``p3d.var.*``, ``p3d.var_ratio`` | sample variances (standard error from $\hat\mu_4$), their ratio |
+| ``p3d.prob_decrease.reinforce`` | share of episodes whose REINFORCE update is negative |
+
+The sign-of-update claims are properties of the whole admissible domain: they
+are simulated on a grid of $\lambda$ and of the variant's parameters (inside
+its ``[race.assume]`` ranges), and decided by what any episode shows.
 
 Problem 2, vector quantization: ``p2b.sgd_update`` and ``p2c.rolling_average``
 (an update of $e(k)$) are applied once against an SGD step on objective (4)
