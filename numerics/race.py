@@ -216,6 +216,7 @@ def _run_chunk(
     rng: np.random.Generator,
     slots: int,
     advantage: Advantage | None,
+    baseline: float = 0.0,
 ) -> RaceStats:
     """Run exactly ``episodes`` episodes to their ends; summarise them."""
     lam, N = race.lam, int(race.N)
@@ -233,7 +234,7 @@ def _run_chunk(
 
     if plain and not forced and not per_step and advantage is None and need <= 127:
         rec = _plain_lengths(lam, need, episodes, rng, slots)
-        return _summarise(race, tp, need, False, 0, rec, None, None, None)
+        return _summarise(race, tp, need, False, 0, rec, None, None, None, baseline)
     S = min(slots, episodes)
     rdt = _rem_dtype(need)
     u = np.empty(S)
@@ -359,7 +360,7 @@ def _run_chunk(
                 n = compact(idle, n)
     assert pos == episodes
 
-    return _summarise(race, tp, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_acc)
+    return _summarise(race, tp, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_acc, baseline)
 
 
 def _summarise(
@@ -372,6 +373,7 @@ def _summarise(
     rec_n2: np.ndarray | None,
     rec_H: np.ndarray | None,
     rec_acc: np.ndarray | None,
+    baseline: float = 0.0,
 ) -> RaceStats:
     """Per-episode outputs from the recorded counts, summarised as moments."""
     lam = race.lam
@@ -384,7 +386,8 @@ def _summarise(
         w = counts[seen]
         L = seen.astype(np.float64)
         T_total = tp + L  # $T$, the actions of the whole episode
-        g_hat = -T_total * (need / lam - (L - need) / (1.0 - lam))  # $-T\sum_k\partial\ln\pi$
+        score = need / lam - (L - need) / (1.0 - lam)  # $\sum_k \partial_\lambda \ln\pi(a_k)$
+        g_hat = -T_total * score - baseline * score  # $\sum_k \partial\ln\pi\,(-T - b)$
         return RaceStats(
             episodes=episodes,
             steps=int(w @ seen) + forced_steps,
@@ -397,11 +400,13 @@ def _summarise(
     T_total = tp + L  # $T$, the actions of the whole episode
     ret = -(L + forced) if per_step else -T_total
     n2f = rec_n2.astype(np.float64) if rec_n2 is not None else float(need)
+    score = n2f / lam - (L - n2f) / (1.0 - lam)  # $\sum_k \partial_\lambda \ln\pi(a_k)$
     if per_step:
         Hf = rec_H.astype(np.float64)
         g_hat = -(Hf / lam - (L * (L + 1.0) / 2.0 - Hf) / (1.0 - lam))  # reward-to-go form
     else:
-        g_hat = -T_total * (n2f / lam - (L - n2f) / (1.0 - lam))  # $-T\sum_k\partial\ln\pi$
+        g_hat = -T_total * score  # $-T\sum_k\partial\ln\pi$
+    g_hat = g_hat - baseline * score  # a constant baseline b: $\sum_k \partial\ln\pi\,(G_k - b)$
     return RaceStats(
         episodes=episodes,
         steps=int(rec_L.sum()) + forced_steps,
@@ -425,12 +430,16 @@ def simulate(
     chunk: int = CHUNK,
     slots: int = SLOTS,
     progress: Callable[[int], None] | None = None,
+    baseline: float = 0.0,
 ) -> RaceStats:
     """Simulate ``episodes`` episodes from ``start``; one seed fixes every number.
 
     ``first_action`` (1 or 2) forces the first action (for $Q^\\pi$);
     ``advantage`` adds the A2C estimate; ``progress`` is called with the
-    number of episodes finished after every chunk.
+    number of episodes finished after every chunk.  ``baseline`` $b$ turns
+    REINFORCE's estimate into $\\sum_k \\partial_\\lambda \\ln\\pi(a_k)(G_k - b)$,
+    $G_k$ the reward-to-go: the same mean, since each score has mean zero given
+    the past, and a smaller variance for $b$ near the return.
     """
     _check_start(race, start, first_action)
     if episodes < 1:
@@ -441,7 +450,8 @@ def simulate(
     for c, child in enumerate(ss.spawn(n_chunks)):
         m = min(chunk, episodes - c * chunk)
         rng = np.random.Generator(np.random.PCG64(child))
-        total = total.merge(_run_chunk(race, start, first_action, m, rng, slots, advantage))
+        part = _run_chunk(race, start, first_action, m, rng, slots, advantage, baseline)
+        total = total.merge(part)
         if progress is not None:
             progress(total.episodes)
     return total

@@ -199,3 +199,14 @@ def test_paired_episodes_estimate_q_and_cut_the_variance(race):
     assert z_test(s.diff.mean, s.diff.stderr, q[1] - q[2]).passed
     # common random numbers cut the variance (by a factor 2 to 6 here, far beyond sampling error)
     assert s.diff.variance < s.q1.variance + s.q2.variance
+
+
+def test_a_constant_baseline_keeps_the_mean_and_cuts_the_variance():
+    race = Race(0.5, 3)
+    plain = simulate(race, EPISODES, seed=16)
+    based = simulate(race, EPISODES, seed=17, baseline=_value(race, 0, 0))
+    assert z_test(based.reinforce.mean, based.reinforce.stderr, _grad(race, 0)).passed
+    est, se = difference(based.reinforce, plain.reinforce)
+    assert z_test(est, se, 0.0).passed
+    # 592 against 2300 here: the gap is hundreds of standard errors of s^2
+    assert based.reinforce.variance < 0.5 * plain.reinforce.variance
