@@ -60,7 +60,7 @@ def latex(expr: sp.Basic) -> str:
         return r"\text{yes}"
     if expr is sp.false:
         return r"\text{no}"
-    return sp.latex(expr)
+    return sp.latex(expr, ln_notation=True)  # the quizzes write \ln
 
 
 def steps_json(d: Derivation) -> list[dict[str, str]]:

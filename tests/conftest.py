@@ -1,9 +1,22 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIZ4 = ROOT / "quizzes" / "quiz4.toml"
+
+
+def run_cli(*args):
+    """Run the command line as a user does, in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "quizproof", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture

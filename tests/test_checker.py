@@ -2,15 +2,13 @@
 and stays honest (undecided) and bounded on everything else."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 import sympy as sp
 
 from quizproof.checker import check_quiz, derive_quiz
 from quizproof.model import QuizFileError
-from tests.conftest import QUIZ4
+from tests.conftest import QUIZ4, run_cli
 
 FOUNDATION_IDS = ["p3b.series", "p3b.V", "p3c.Q.a1", "p3c.Q.a2", "p3c.A.a1", "p3c.A.a2"]
 
@@ -125,16 +123,6 @@ def test_file_errors(tmp_path):
     bad.write_text('[[claims]]\nid = "x"\nanswer = "1"\n')
     with pytest.raises(QuizFileError, match=r"missing the \[quiz\] table"):
         check_quiz(bad)
-
-
-def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "quizproof", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_cli_exit_codes_and_messages(quiz_file, tmp_path):

@@ -299,7 +299,7 @@ def test_the_how_to_pages_example_variant_is_verified(tmp_path):
 
     text = (ROOT / "docs" / "how-to-write-a-variant.md").read_text(encoding="utf-8")
     snippets = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
-    assert len(snippets) == 3
+    assert len(snippets) == 4  # [quiz], [race], [race.assume], [[claims]]
     path = tmp_path / "quiz4-slow-a2.toml"
     path.write_text("\n".join(snippets), encoding="utf-8")
     report = check_quiz(path)

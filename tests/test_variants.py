@@ -4,9 +4,6 @@ witness, and inadmissible rules are rejected with one clear line and exit status
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import sympy as sp
 
@@ -14,7 +11,7 @@ from derivations.race import N, lam
 from quizproof.checker import check_quiz, derive_quiz
 from quizproof.families.race import FAMILY
 from quizproof.model import load_quiz
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 VARIANTS = sorted((ROOT / "quizzes").glob("race-*.toml"))
 p = sp.Symbol("p", positive=True)
@@ -128,16 +125,6 @@ def test_a_wrong_variance_is_refuted(quiz_file):
     (claim,) = check_quiz(path)["claims"]
     assert claim["verdict"] == "refuted"
     assert claim["counterexample"]["point"]
-
-
-def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "quizproof", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
