@@ -332,7 +332,13 @@ class Parser:
         if t.kind == "op":
             return t.text in ("(", "{", "[", "‖")
         if t.kind == "cmd":
-            return t.text not in RELATIONS and t.text not in {"cdot", "times", "div"}
+            return t.text not in RELATIONS and t.text not in {
+                "cdot",
+                "times",
+                "div",
+                "rceil",
+                "rfloor",
+            }
         return False
 
     def factor(self) -> sp.Basic:
@@ -445,6 +451,13 @@ class Parser:
             return sp.sqrt(self.argument())
         if name == "infty":
             return sp.oo
+        if name in ("lceil", "lfloor"):  # \lceil x \rceil, \lfloor x \rfloor
+            value = self.expression()
+            close = "rceil" if name == "lceil" else "rfloor"
+            if not self.at("cmd", close):
+                self.fail(f"expected \\{close}")
+            self.take()
+            return sp.ceiling(value) if name == "lceil" else sp.floor(value)
         if name == "sum":
             return self.summation()
         if name in NAMED_FUNCTIONS:
@@ -630,7 +643,8 @@ def parse(text: str, scope: Scope) -> Parsed:
 
 
 def normalise_words(text: str) -> str:
-    """A yes/no or word answer, lower-cased with its punctuation dropped."""
+    """A yes/no or word answer, lower-cased with its punctuation (and \\text{...}) dropped."""
+    text = re.sub(r"\\(?:text|mathrm|textrm|operatorname)\s*\{([^{}]*)\}", r"\1", text)
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 

@@ -169,3 +169,16 @@ def test_cli_exit_codes_and_messages(quiz_file, tmp_path):
 def test_other_ways_of_writing(quiz_file, cid, answer):
     (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
     assert claim["verdict"] == "verified", claim
+
+
+@pytest.mark.parametrize("path", sorted((QUIZ4.parent).glob("*.toml")), ids=lambda p: p.name)
+def test_derived_forms_read_back_as_answers(quiz_file, path):
+    """Every problem-3 form `derive` prints is itself an answer the checker verifies."""
+    forms = derive_quiz(path)["forms"]
+    race_forms = [(f["id"], f["latex"]) for f in forms if f["id"].startswith("p3")]
+    race_forms = [(cid, tex) for cid, tex in race_forms if tex != r"\text{NaN}"]
+    table = path.read_text().split("[race]", 1)
+    extra = "[race]" + table[1].split("[[claims]]", 1)[0] if len(table) == 2 else ""
+    record = check_quiz(quiz_file(race_forms, extra=extra))
+    bad = [(c["id"], c["verdict"], c["message"]) for c in record["claims"]]
+    assert [b for b in bad if b[1] != "verified"] == []

@@ -318,6 +318,7 @@ def _ceiling(app: Application) -> sp.Basic:
 # $I_\lambda(a, b)$, the regularized incomplete beta function, and $\operatorname{ceil}(x)$.
 P3D_FUNCTIONS = {
     "I_lambda": _two_args("I_lambda", lambda a, b: sp.betainc_regularized(a, b, 0, lam)),
+    "I_1-lambda": _two_args("I_{1-lambda}", lambda a, b: sp.betainc_regularized(a, b, 0, 1 - lam)),
     "ceil": _ceiling,
 }
 
