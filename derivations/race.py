@@ -233,10 +233,14 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
     expr = c + p * V(i + 1, t + 1) + (1 - p) * V(i, t + 1)  # $R(s,a) + E_{s'|s,a} V(s')$
     result = tidy(sp.simplify(expr))
     a = sp.Symbol(f"a_{action}")
+    s_next = sp.Symbol("s'")
     steps = (
         Step(
             "Q is the reward plus the expected value of the next state",
-            sp.Eq(Qf(sp.Tuple(i, t), a), sp.Symbol("R") + sp.Symbol("E V(s')")),
+            sp.Eq(
+                Qf(sp.Tuple(i, t), a),
+                sp.Function("R")(sp.Tuple(i, t), a) + sp.Function("E")(sp.Function("V")(s_next)),
+            ),
         ),
         Step(
             f"a_{action} advances with probability {sp.latex(p)}",

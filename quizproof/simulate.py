@@ -126,6 +126,7 @@ class PointCheck:
     episodes: int
     note: str = ""
     one_sided: bool = False  # a bound: a large z on the right side is no deviation
+    member: str = ""  # in a chain X = Y = value, which member this point tests
 
 
 @dataclass
@@ -179,12 +180,21 @@ class ClaimCheck:
                     "z": _finite(p.z),
                     "passed": p.passed,
                     "episodes": p.episodes,
+                    **({"member": p.member} if p.member else {}),
                     **({"note": p.note} if p.note else {}),
                 }
                 for p in self.points
             ],
             **({"message": self.message} if self.message else {}),
         }
+
+
+def _labelled(pc: PointCheck, member: sp.Basic, members: list[sp.Basic]) -> PointCheck:
+    """Name the chain member a point tests, when the answer is a chain of several."""
+    if len(members) > 1:
+        k = next(n for n, m in enumerate(members) if m is member)
+        pc.member = f"{k + 1} of {len(members)}"
+    return pc
 
 
 def _finite(x: float | None) -> float | None:
@@ -442,7 +452,7 @@ def simulate_race_claim(
                         pc = check_advantage(plan, key, rp, int(cid[-1]), claimed)
                     else:
                         pc = check_race_value(plan, key, rp, claimed, _value_runs(cid, rp))
-                    out.points.append(pc)
+                    out.points.append(_labelled(pc, member, members))
             tick()
         return out
     if cid in P3D_VALUE_IDS:
@@ -454,9 +464,8 @@ def simulate_race_claim(
                 if isinstance(member, sp.Tuple):
                     raise SimulationError("a tuple where a single value is asked")
                 claimed = _number(member, rp.exact)
-                out.points.append(
-                    check_episode_statistic(cid, plan, (index, p, mi), rp, claimed, adv)
-                )
+                pc = check_episode_statistic(cid, plan, (index, p, mi), rp, claimed, adv)
+                out.points.append(_labelled(pc, member, members))
             tick()
         return out
     if cid == "p3c.last_step":

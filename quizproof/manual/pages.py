@@ -235,6 +235,7 @@ def steps_html(claim: Claim) -> str:
 # Columns of a simulation check, in the order shown, with their headings.
 _CROSS_FIELDS = (
     ("point", "at"),
+    ("member", "chain member"),
     ("note", "quantity"),
     ("estimate", "estimate"),
     ("stderr", "std. error"),
