@@ -19,16 +19,20 @@ def run_cli(*args):
     )
 
 
+def write_quiz(path, claims, extra="", title="test quiz"):
+    """Write a quiz file from claims [(id, answer), ...] and optional extra TOML."""
+    lines = [f'[quiz]\ntitle = "{title}"\nsource = "tests"\n']
+    for cid, answer in claims:
+        lines.append(f"[[claims]]\nid = \"{cid}\"\nanswer = '''{answer}'''\n")
+    path.write_text("\n".join(lines) + "\n" + extra)
+    return path
+
+
 @pytest.fixture
 def quiz_file(tmp_path):
-    """Write a quiz file from claims [(id, answer), ...] and optional extra TOML."""
+    """``write_quiz`` into this test's own folder."""
 
     def write(claims, extra="", title="test quiz"):
-        lines = [f'[quiz]\ntitle = "{title}"\nsource = "tests"\n']
-        for cid, answer in claims:
-            lines.append(f"[[claims]]\nid = \"{cid}\"\nanswer = '''{answer}'''\n")
-        path = tmp_path / "quiz.toml"
-        path.write_text("\n".join(lines) + "\n" + extra)
-        return path
+        return write_quiz(tmp_path / "quiz.toml", claims, extra, title)
 
     return write

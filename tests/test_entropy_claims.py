@@ -3,7 +3,7 @@
 import pytest
 
 from quizproof.checker import check_quiz
-from tests.conftest import QUIZ4
+from tests.conftest import QUIZ4, write_quiz
 
 # (id, answer, verdict, a word the slip or message must contain)
 CASES = [
@@ -168,10 +168,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     path = tmp_path_factory.mktemp("p1") / "claims.toml"
-    lines = ['[quiz]\ntitle = "problem 1 claims"\nsource = "tests"\n']
-    for cid, answer, _, _ in CASES:
-        lines.append(f"[[claims]]\nid = \"{cid}\"\nanswer = '''{answer}'''\n")
-    path.write_text("\n".join(lines))
+    write_quiz(path, [(cid, answer) for cid, answer, _, _ in CASES], title="problem 1 claims")
     return check_quiz(path)["claims"]
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from quizproof.checker import check_quiz
-from tests.conftest import QUIZ4
+from tests.conftest import QUIZ4, write_quiz
 
 E_X = r"e(\text{nearest}_E(x))"
 E_Y = r"e(\text{nearest}_E(x_\Psi(y)))"
@@ -124,10 +124,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     path = tmp_path_factory.mktemp("p2") / "claims.toml"
-    lines = ['[quiz]\ntitle = "problem 2 claims"\nsource = "tests"\n']
-    for cid, answer, _, _ in CASES:
-        lines.append(f"[[claims]]\nid = \"{cid}\"\nanswer = '''{answer}'''\n")
-    path.write_text("\n".join(lines))
+    write_quiz(path, [(cid, answer) for cid, answer, _, _ in CASES], title="problem 2 claims")
     return check_quiz(path)["claims"]
 
 
