@@ -10,7 +10,6 @@ problem, while every other claim is still decided.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 from collections import Counter
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from quizproof import simulate
 from quizproof.checker import DEFAULT_TIMEOUT, QuizCheck, check, derive, form_json
 from quizproof.model import QuizFileError, load_quiz
+from quizproof.output import emit
 
 SYMBOL = {
     "verified": "ok",
@@ -70,30 +70,22 @@ def _print_check(result: QuizCheck) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     quiz = load_quiz(args.file)
     result = check(quiz, timeout=args.timeout)
-    if args.json:
-        json.dump(result.as_json(), sys.stdout, indent=2, ensure_ascii=False)
-        print()
-    else:
-        _print_check(result)
-    for line in result.problems:
-        print(line, file=sys.stderr)
+    emit(args.json, result.as_json(), lambda: _print_check(result), result.problems)
     return result.exit_code
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
     quiz = load_quiz(args.file)
     forms, problems = derive(quiz)
-    if args.json:
-        record = {"quiz": quiz.title, "forms": [form_json(spec, d) for spec, d in forms]}
-        json.dump(record, sys.stdout, indent=2, ensure_ascii=False)
-        print()
-    else:
+    record = {"quiz": quiz.title, "forms": [form_json(spec, d) for spec, d in forms]}
+
+    def show() -> None:
         print(f"{quiz.title}: derived forms ({quiz.path})")
-        width = max([len(spec.id) for spec, _ in forms] + [5])
-        for spec, d in forms:
-            print(f"  {spec.id:<{width}}  {form_json(spec, d)['latex']}")
-    for line in problems:
-        print(line, file=sys.stderr)
+        width = max([len(f["id"]) for f in record["forms"]] + [5])
+        for f in record["forms"]:
+            print(f"  {f['id']:<{width}}  {f['latex']}")
+
+    emit(args.json, record, show, problems)
     return 2 if problems else 0
 
 

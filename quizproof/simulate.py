@@ -67,7 +67,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
-import json
 import math
 import statistics
 import sys
@@ -89,6 +88,7 @@ from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, Moments, samples_nee
 from quizproof.families import Context, FamilyError, families
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import SUBJECT, NotationError, parse, yes_no
+from quizproof.output import emit
 
 PILOT = 1 << 14
 STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
@@ -1183,27 +1183,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"quizproof: {args.file}: {err}", file=sys.stderr)
         return 2
-    if args.json:
-        json.dump(result.as_json(), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
-        print()
-    else:
-        _print_simulation(result)
-    for line in result.problems:
-        print(line, file=sys.stderr)
+    emit(args.json, result.as_json(), lambda: _print_simulation(result), result.problems)
     return result.exit_code
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     result = bench(repeats=args.repeats)
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        print()
-    else:
+
+    def show() -> None:
         print(f"simulated race steps per second: {result['sim_steps_per_s']:.4g}")
         print(f"numpy uniforms per second:       {result['rng_uniforms_per_s']:.4g}")
         print(f"ratio to the uniform rate:       {result['ratio_to_rng']:.2f}")
         print(f"plain Python loop steps/s:       {result['python_loop_steps_per_s']:.4g}")
         print(f"speed-up over the Python loop:   {result['speedup_vs_python']:.1f}x")
+
+    emit(args.json, result, show)
     return 0
 
 
