@@ -1,42 +1,36 @@
-"""The checker: each printed answer against its derivation, decided honestly.
+"""The checker: every printed answer of a quiz decided against its derivation.
 
-For a claim of kind ``value`` the answer (an expression, a tuple, or a chain
-``X = Y = value``) is read in its problem's notation and every member of the
-chain is compared with the derived form on the problem's domain:
+Each problem of a quiz file is prepared by its family (its parameters read,
+its notation and domain set up); each claim is matched with the kind it
+answers, derived, and decided by :mod:`quizproof.decide` or by the family's
+own decider.  Decisions run on a pool of warm workers (:mod:`quizproof.pool`),
+each under its own time bound, so a hostile answer cannot hold up the others.
 
-1. ``verified`` when the difference simplifies to zero under the symbols'
-   assumptions, directly or after substituting forms that encode their
-   intervals (``lambda = 1/(1+u)``, ``u > 0``);
-2. ``refuted`` when the difference is nonzero at an admissible point, found by
-   exact evaluation at rational points; the point and both sides' exact values
-   are reported, with the likely slip where one can be named;
-3. ``undecided`` when neither could be shown within the time bound.
-
-``invalid`` is an answer that cannot be read; ``unsupported`` an id that no
-family knows.  Each claim is decided in a child process with a time bound, so
-a hostile answer cannot hold up the others.
+``invalid`` is an answer that cannot be read (or a claim or problem the file
+gets wrong); ``unsupported`` a claim no family derives.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
 
 from derivations.core import Derivation
-from quizproof.families import ClaimSpec, Context, FamilyError, families, spec_for
-from quizproof.model import Claim, Quiz, load_quiz
-from quizproof.notation import SUBJECT, NotationError, parse, yes_no
+from quizproof import registry
+from quizproof.decide import DECIDERS
+from quizproof.family import ClaimKind, Context, Family, FamilyError
+from quizproof.model import Claim, Problem, Quiz, load_quiz
+from quizproof.notation import NotationError
+from quizproof.pool import run_bounded
+from quizproof.printing import latex, steps_json
 
 VERDICTS = ("verified", "refuted", "undecided", "invalid", "unsupported")
-DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT", "5"))
-MAX_POINTS = 200
+DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT") or 5.0)
 
 
 @dataclass
@@ -54,299 +48,69 @@ class Outcome:
     steps: list[dict[str, str]] = field(default_factory=list)
     slip: str | None = None
     title: str = ""
-
-
-class _Printer(LatexPrinter):
-    """SymPy's LaTeX, in the notation the quizzes (and the notation layer) use."""
-
-    def _print_betainc_regularized(self, expr):
-        a, b, x1, x2 = expr.args
-        if x1 != 0:
-            return super()._print_betainc_regularized(expr)
-        # $I_x(a, b)$, the regularized incomplete beta function
-        return rf"I_{{{self._print(x2)}}}\left({self._print(a)}, {self._print(b)}\right)"
-
-
-def latex(expr: sp.Basic) -> str:
-    if expr is sp.true:
-        return r"\text{yes}"
-    if expr is sp.false:
-        return r"\text{no}"
-    return _Printer({"ln_notation": True}).doprint(expr)  # the quizzes write \ln
-
-
-def steps_json(d: Derivation) -> list[dict[str, str]]:
-    return [{"text": s.text, "latex": latex(s.expr)} for s in d.steps]
+    problem: str | None = None
+    kind: str | None = None
+    line: int | None = None
 
 
 # ---------------------------------------------------------------------------
-# Deciding one value
+# A quiz's problems, prepared by their families
 
 
-def _cheap_zero(diff: sp.Basic) -> bool:
-    """Zero as a rational function: exact, and fast for the answers quizzes print."""
-    try:
-        return sp.cancel(sp.together(diff)) == 0
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
-        return False
+@dataclass
+class Prepared:
+    """A quiz with each problem prepared by its family (or the one line saying why not)."""
+
+    quiz: Quiz
+    contexts: dict[str, Context]
+    errors: dict[str, str]
+
+    def family(self, label: str | None) -> Family | None:
+        problem = self.quiz.problem(label)
+        return registry.family(problem.family) if problem is not None else None
 
 
-def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
-    """A proof that ``diff`` is zero on the whole domain (False: no proof found)."""
-    if _cheap_zero(diff):
-        return True
-    if diff.has(sp.Sum):
-        diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
-    candidates = [diff]
-    if ctx.domain.substitution:
-        # The intervals encoded in the symbols (e.g. 0 < lambda < 1 as lambda = 1/(1+u)).
-        candidates.append(sp.piecewise_fold(diff.subs(ctx.domain.substitution)))
-    for candidate in candidates:
+def prepare(quiz: Quiz) -> Prepared:
+    contexts, errors = {}, {}
+    for problem in quiz.problems:
+        if problem.error:
+            errors[problem.label] = problem.error
+            continue
+        fam = registry.family(problem.family)
         try:
-            if sp.simplify(candidate) == 0:
-                return True
-        except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
-            pass
-    return False
+            contexts[problem.label] = fam.prepare(problem.table, problem.where)
+        except FamilyError as err:
+            errors[problem.label] = str(err)
+    return Prepared(quiz, contexts, errors)
 
 
-def _exact(value: sp.Basic) -> sp.Basic:
-    if isinstance(value, sp.Sum):
-        value = value.doit()
-    return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
-
-
-def _nonzero_at(diff: sp.Basic, point: dict) -> bool:
-    d = diff.subs(point)
-    if isinstance(d, sp.Tuple):
-        return any(_nonzero_value(x) for x in d)
-    return _nonzero_value(d)
-
-
-def _nonzero_value(d: sp.Basic) -> bool:
-    if d.is_zero is False:
-        return True
-    if d.is_zero:
-        return False
-    if d.free_symbols:
-        return False
-    value = sp.N(d, 40)
-    if not value.is_number or value.has(sp.nan, sp.zoo):
-        return False
-    return bool(abs(value) > sp.Float("1e-25", 40))
-
-
-def _rational(expr: sp.Basic) -> sp.Basic:
-    return sp.cancel(sp.together(expr))
-
-
-def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
-    """Name a simple slip: a flipped sign, a constant offset or factor, a wrong tuple entry."""
-    if isinstance(claimed, sp.Tuple) or isinstance(expected, sp.Tuple):
-        if isinstance(claimed, sp.Tuple) and isinstance(expected, sp.Tuple):
-            if len(claimed) != len(expected):
-                return f"a tuple of {len(claimed)} entries where {len(expected)} are derived"
-            pairs = zip(claimed, expected, strict=True)
-            wrong = [str(n + 1) for n, (a, b) in enumerate(pairs) if not _cheap_zero(a - b)]
-            return f"entry {', '.join(wrong)} of the tuple differs"
-        if isinstance(claimed, sp.Tuple):
-            return "a tuple where a single value is derived"
-        return "a single value where a tuple is derived"
-    if sp.count_ops(claimed) > 60:
-        return None
+def derivation(kind: ClaimKind, ctx: Context) -> Derivation | str:
+    """The kind's derivation for these parameters, or why it could not be done (one line)."""
     try:
-        if expected != 0 and _rational(claimed + expected) == 0:
-            return "the sign is flipped"
-        offset = _rational(claimed - expected)
-        if offset.is_number:
-            return f"off by the constant ${sp.latex(offset)}$"
-        if expected != 0:
-            ratio = _rational(claimed / expected)
-            if ratio.is_number:
-                return f"off by the factor ${sp.latex(ratio)}$"
-        if offset.is_Mul or offset.is_Pow or offset.is_Symbol:
-            return f"off by the term ${sp.latex(offset)}$"
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
-        pass
-    return None
-
-
-def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context) -> dict[str, Any]:
-    """Decide claimed == expected on the domain; returns Outcome fields."""
-    allowed = set(ctx.domain.symbols)
-    extra = claimed.free_symbols - allowed
-    if extra:
-        names = ", ".join(sorted(str(s) for s in extra))
-        return {
-            "verdict": "invalid",
-            "message": f"the answer uses {names}, which is not a parameter of this problem",
-        }
-    if isinstance(claimed, sp.Tuple) != isinstance(expected, sp.Tuple) or (
-        isinstance(claimed, sp.Tuple) and len(claimed) != len(expected)
-    ):
-        point = next(iter(ctx.domain.points()))
-        return {
-            "verdict": "refuted",
-            "evidence": "the answer's shape differs from the derived form's",
-            "counterexample": _counterexample(point, claimed, expected),
-            "slip": likely_slip(claimed, expected),
-        }
-    if isinstance(claimed, sp.Tuple):
-        diffs = [a - b for a, b in zip(claimed, expected, strict=True)]
-    else:
-        diffs = [claimed - expected]
-    verified = {
-        "verdict": "verified",
-        "evidence": f"the answer minus the derived form simplifies to 0 on ${ctx.domain.latex}$",
-    }
-    # Cheapest first: equal as rational functions; then a counterexample; then a proof.
-    if all(_cheap_zero(d) for d in diffs):
-        return verified
-    if any(d.has(sp.Sum) for d in diffs) and all(_is_zero(d, ctx) for d in diffs):
-        return verified  # a series: sum it before evaluating it at many points
-    diff = sp.Tuple(*diffs) if isinstance(claimed, sp.Tuple) else diffs[0]
-    n = 0
-    for n, point in enumerate(ctx.domain.points()):
-        if n >= MAX_POINTS:
-            break
-        if _nonzero_at(diff, point):
-            return {
-                "verdict": "refuted",
-                "evidence": "the answer and the derived form differ at an admissible point",
-                "counterexample": _counterexample(point, claimed, expected),
-                "slip": likely_slip(claimed, expected),
-            }
-    if all(_is_zero(d, ctx) for d in diffs):
-        return verified
-    return {
-        "verdict": "undecided",
-        "evidence": (
-            f"no difference at {min(n + 1, MAX_POINTS)} admissible points, "
-            "but SymPy could not show the two forms equal"
-        ),
-    }
-
-
-def _counterexample(point: dict, claimed: sp.Basic, expected: sp.Basic) -> dict[str, Any]:
-    return {
-        "point": {str(k): sp.latex(v) for k, v in point.items()},
-        "claimed": latex(_exact(claimed.subs(point))),
-        "derived": latex(_exact(expected.subs(point))),
-    }
-
-
-def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    parsed = parse(claim.answer, ctx.scope)
-    if any(rel != "=" for rel in parsed.relations):
-        bad = next(rel for rel in parsed.relations if rel != "=")
-        return {
-            "verdict": "invalid",
-            "message": f"expected a value or a chain of '=', found {bad!r}",
-        }
-    expected = derivation.result
-    members = [m for m in parsed.members if m is not SUBJECT]
-    if not members:
-        return {
-            "verdict": "invalid",
-            "message": "the answer names what is asked but gives no value",
-        }
-    result: dict[str, Any] = {}
-    for n, member in enumerate(reversed(members)):
-        result = compare(member, expected, ctx)
-        if result["verdict"] != "verified":
-            if len(members) > 1:
-                which = len(members) - n
-                result["message"] = (
-                    f"member {which} of the chain, ${sp.latex(member)}$, is not the derived value"
-                )
-            return result
-    if len(members) > 1:
-        result["evidence"] += f" (each of the {len(members)} members of the chain)"
-    return result
-
-
-def decide_yesno(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    claimed = yes_no(claim.answer)
-    derived = derivation.result
-    if derived not in (sp.true, sp.false):
-        return {
-            "verdict": "undecided",
-            "evidence": "the derivation does not settle yes or no for these rules",
-        }
-    if claimed == (derived is sp.true):
-        return {"verdict": "verified", "evidence": "the derivation shows the same"}
-    cx = None
-    if derivation.witness:
-        cx = {
-            "point": {k: latex(v) for k, v in derivation.witness.items()},
-            "claimed": latex(sp.true if claimed else sp.false),
-            "derived": latex(derived),
-        }
-    return {
-        "verdict": "refuted",
-        "evidence": "the derivation shows the opposite",
-        "counterexample": cx,
-    }
-
-
-DECIDERS = {"value": decide_value, "yesno": decide_yesno}
+        return kind.derive(ctx)
+    except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
+        return f"the derivation could not be completed for these parameters ({type(err).__name__})"
 
 
 # ---------------------------------------------------------------------------
-# One claim, one file
+# Deciding one claim
 
 
-def _decide(claim: Claim, spec: ClaimSpec, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    decide = spec.decide or DECIDERS[spec.kind]
+def decide(claim: Claim, kind: ClaimKind, ctx: Context, d: Derivation) -> dict[str, Any]:
+    decider = DECIDERS[kind.decide] if isinstance(kind.decide, str) else kind.decide
     try:
-        return decide(claim, ctx, derivation)
+        return decider(claim, ctx, d)
     except NotationError as err:
         return {"verdict": "invalid", "message": f"cannot read the answer: {err}"}
     except RecursionError:
         return {"verdict": "invalid", "message": "cannot read the answer: it nests too deeply"}
 
 
-def _child(conn, claim, spec, ctx, derivation):  # pragma: no cover - runs in the child
-    try:
-        conn.send(_decide(claim, spec, ctx, derivation))
-    except Exception as err:  # noqa: BLE001 - report any failure, never hang the parent
-        conn.send(
-            {
-                "verdict": "undecided",
-                "message": f"internal error while deciding: {type(err).__name__}: {err}",
-            }
-        )
-    finally:
-        conn.close()
-
-
-def decide_bounded(
-    claim: Claim, spec: ClaimSpec, ctx: Context, derivation: Derivation, timeout: float
-) -> dict:
-    """Decide in a forked child; past ``timeout`` seconds the claim is undecided."""
-    if timeout <= 0 or "fork" not in multiprocessing.get_all_start_methods():
-        return _decide(claim, spec, ctx, derivation)
-    mp = multiprocessing.get_context("fork")
-    parent, child = mp.Pipe(duplex=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (Python >= 3.12)
-        proc = mp.Process(target=_child, args=(child, claim, spec, ctx, derivation), daemon=True)
-        proc.start()
-    child.close()
-    try:
-        if parent.poll(timeout):
-            return parent.recv()
-        return {
-            "verdict": "undecided",
-            "evidence": f"not decided within the time bound of {timeout:g} s",
-        }
-    except EOFError:
-        return {"verdict": "undecided", "message": "the decision ended without an answer"}
-    finally:
-        parent.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
+def _internal_error(err: BaseException) -> dict[str, Any]:
+    return {
+        "verdict": "undecided",
+        "message": f"internal error while deciding: {type(err).__name__}: {err}",
+    }
 
 
 @dataclass
@@ -371,56 +135,80 @@ class QuizCheck:
         return 0 if all(o.verdict == "verified" for o in self.outcomes) else 1
 
 
-def prepare_contexts(quiz: Quiz) -> tuple[dict[str, Context], dict[str, str]]:
-    contexts, errors = {}, {}
-    for family in families():
-        try:
-            contexts[family.name] = family.prepare(quiz)
-        except FamilyError as err:
-            errors[family.name] = str(err)
-    return contexts, errors
+@dataclass
+class _Pending:
+    """A claim waiting for its decision: the outcome so far and the decision task."""
+
+    outcome: Outcome
+    task: Any
+
+
+def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
+    """Every claim's outcome, or the task that decides it."""
+    prepared = prepare(quiz)
+    slots: list[Outcome | _Pending] = []
+    problems: list[str] = []
+    for claim in quiz.claims:
+        base = {
+            "id": claim.id, "part": claim.part, "answer": claim.answer,
+            "problem": claim.problem, "kind": claim.kind, "line": claim.line,
+        }  # fmt: skip
+        error = claim.error or prepared.errors.get(claim.problem or "")
+        if error:
+            slots.append(Outcome(**base, verdict="invalid", message=error))
+            problems.append(f"{quiz.path}: claim {claim.id}: {error}")
+            continue
+        fam = prepared.family(claim.problem)
+        if fam is None or claim.kind is None:
+            why = f"no derivation is known for the id {claim.id!r}"
+            if fam is not None:
+                why += f" (the {fam.name} family derives: {', '.join(fam.kinds)})"
+            slots.append(Outcome(**base, verdict="unsupported", message=why))
+            continue
+        kind = fam.kinds[claim.kind]
+        ctx = prepared.contexts[claim.problem]
+        d = derivation(kind, ctx)
+        if isinstance(d, str):
+            slots.append(Outcome(**base, verdict="undecided", title=kind.title, evidence=d))
+            continue
+        outcome = Outcome(**base, verdict="undecided", title=kind.title,
+                          expected=latex(d.result), steps=steps_json(d))  # fmt: skip
+        slots.append(_Pending(outcome, lambda c=claim, k=kind, x=ctx, d=d: decide(c, k, x, d)))
+    return slots, problems
+
+
+def check_all(quizzes: Sequence[Quiz], timeout: float = DEFAULT_TIMEOUT) -> list[QuizCheck]:
+    """Decide every claim of every quiz, all on one pool of workers."""
+    plans = [_plan(q) for q in quizzes]
+    pending = [s for slots, _ in plans for s in slots if isinstance(s, _Pending)]
+
+    def timed_out(n: int) -> dict[str, Any]:
+        return {"verdict": "undecided",
+                "evidence": f"not decided within the time bound of {timeout:g} s"}  # fmt: skip
+
+    def crashed(n: int) -> dict[str, Any]:
+        return {"verdict": "undecided", "message": "the decision ended without an answer"}
+
+    results = run_bounded([p.task for p in pending], timeout, timed_out, crashed, _internal_error)
+    for p, fields in zip(pending, results, strict=True):
+        for key, value in fields.items():
+            if key in Outcome.__dataclass_fields__:
+                setattr(p.outcome, key, value)
+    out = []
+    for quiz, (slots, problems) in zip(quizzes, plans, strict=True):
+        outcomes = [s.outcome if isinstance(s, _Pending) else s for s in slots]
+        problems = problems + [
+            f"{quiz.path}: claim {o.id}: {o.message}"
+            for s, o in zip(slots, outcomes, strict=True)
+            if isinstance(s, _Pending) and o.verdict == "invalid"
+        ]
+        out.append(QuizCheck(quiz, outcomes, problems))
+    return out
 
 
 def check(quiz: Quiz, timeout: float = DEFAULT_TIMEOUT) -> QuizCheck:
-    contexts, errors = prepare_contexts(quiz)
-    outcomes, problems = [], []
-    for claim in quiz.claims:
-        base = {"id": claim.id, "part": claim.part, "answer": claim.answer}
-        if claim.problem:
-            outcomes.append(Outcome(**base, verdict="invalid", message=claim.problem))
-            problems.append(f"{quiz.path}: claim {claim.id}: {claim.problem}")
-            continue
-        found = spec_for(claim.id)
-        if found is None:
-            outcomes.append(
-                Outcome(
-                    **base,
-                    verdict="unsupported",
-                    message=f"no derivation is known for the id {claim.id!r}",
-                )
-            )
-            continue
-        family, spec = found
-        if family.name in errors:
-            outcomes.append(
-                Outcome(**base, verdict="invalid", message=errors[family.name], title=spec.title)
-            )
-            problems.append(f"{quiz.path}: claim {claim.id}: {errors[family.name]}")
-            continue
-        ctx = contexts[family.name]
-        derivation = spec.derive(ctx)
-        fields = decide_bounded(claim, spec, ctx, derivation, timeout)
-        outcome = Outcome(
-            **base,
-            title=spec.title,
-            expected=latex(derivation.result),
-            steps=steps_json(derivation),
-            **{k: v for k, v in fields.items() if k in Outcome.__dataclass_fields__},
-        )
-        if outcome.verdict == "invalid":
-            problems.append(f"{quiz.path}: claim {claim.id}: {outcome.message}")
-        outcomes.append(outcome)
-    return QuizCheck(quiz, outcomes, problems)
+    (result,) = check_all([quiz], timeout)
+    return result
 
 
 def check_quiz(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
@@ -428,16 +216,53 @@ def check_quiz(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> dict[str, 
     return check(load_quiz(path), timeout).as_json()
 
 
-def derive(quiz: Quiz) -> tuple[list[tuple[ClaimSpec, Derivation]], list[str]]:
-    """Every form the quiz's families derive, for its parameters, in a fixed order."""
-    contexts, errors = prepare_contexts(quiz)
+# ---------------------------------------------------------------------------
+# Every derived form of a quiz
+
+
+@dataclass(frozen=True)
+class Form:
+    """One derived form: the claim id a file uses for it, its problem and kind."""
+
+    id: str
+    problem: Problem
+    kind: ClaimKind
+    derivation: Derivation | str
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.derivation
+        record: dict[str, Any] = {"id": self.id, "problem": self.problem.label,
+                                  "family": self.problem.family, "kind": self.kind.name,
+                                  "title": self.kind.title}  # fmt: skip
+        if isinstance(d, str):
+            return {**record, "latex": None, "srepr": None, "steps": [], "assumptions": "",
+                    "note": d}  # fmt: skip
+        return {**record, "latex": latex(d.result), "srepr": sp.srepr(d.result),
+                "steps": steps_json(d), "assumptions": d.assumptions}  # fmt: skip
+
+
+def _ids(quiz: Quiz, problem: Problem, fam: Family) -> Iterable[tuple[str, str]]:
+    """(claim id, kind) pairs a file uses for the problem's kinds, in the family's order."""
+    if quiz.legacy and fam.legacy is not None:
+        yield from fam.legacy.ids.items()
+        covered = set(fam.legacy.ids.values())
+        yield from ((k, k) for k in fam.kinds if k not in covered)
+    else:
+        yield from ((k, k) for k in fam.kinds)
+
+
+def derive(quiz: Quiz) -> tuple[list[Form], list[str]]:
+    """Every form the quiz's problems derive, for their parameters, in a fixed order."""
+    prepared = prepare(quiz)
     forms = []
-    for family in families():
-        if family.name not in contexts:
+    for problem in quiz.problems:
+        ctx = prepared.contexts.get(problem.label)
+        if ctx is None:
             continue
-        for spec in family.specs.values():
-            forms.append((spec, spec.derive(contexts[family.name])))
-    problems = [f"{quiz.path}: {msg}" for msg in errors.values()]
+        fam = registry.family(problem.family)
+        for cid, kind in _ids(quiz, problem, fam):
+            forms.append(Form(cid, problem, fam.kinds[kind], derivation(fam.kinds[kind], ctx)))
+    problems = [f"{quiz.path}: {msg}" for msg in prepared.errors.values()]
     return forms, problems
 
 
@@ -445,15 +270,4 @@ def derive_quiz(path: str | Path) -> dict[str, Any]:
     """The JSON record of ``quizproof derive FILE --json``.  Raises QuizFileError."""
     quiz = load_quiz(path)
     forms, _ = derive(quiz)
-    return {"quiz": quiz.title, "forms": [form_json(spec, d) for spec, d in forms]}
-
-
-def form_json(spec: ClaimSpec, d: Derivation) -> dict[str, Any]:
-    return {
-        "id": spec.id,
-        "title": spec.title,
-        "latex": latex(d.result),
-        "srepr": sp.srepr(d.result),
-        "steps": steps_json(d),
-        "assumptions": d.assumptions,
-    }
+    return {"quiz": quiz.title, "forms": [f.as_json() for f in forms]}

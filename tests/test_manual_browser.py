@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from quizproof.manual import pages
+from quizproof.manual import html, pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "manual"
@@ -184,7 +184,7 @@ def test_every_page_renders_in_chromium(served):
     for quiz in quizzes:  # every claim of every quiz file is on its page, with its verdict
         for claim in quiz.claims:
             page_name = pages.problem_src(quiz, claim.problem)[:-3] + ".html"
-            if (page_name, pages.claim_anchor(claim.id)) not in seen_claims:
+            if (page_name, html.claim_anchor(claim.key)) not in seen_claims:
                 problems.append(f"{quiz.path.name}: claim {claim.id} is not on {page_name}")
     if figures < 1 + sum(not q.is_variant for q in quizzes):
         problems.append(f"only {figures} figures in the whole site")

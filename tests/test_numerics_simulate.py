@@ -1,4 +1,4 @@
-"""quizproof.simulate: printed answers against simulations, in agreement with the checker.
+"""quizproof.simulation: printed answers against simulations, in agreement with the checker.
 
 Each point of a check is a two-sided z-test at false-alarm rate 1e-6, so a
 right answer fails a run with probability at most about 1e-6 per point; the
@@ -15,7 +15,8 @@ import pytest
 
 from quizproof.checker import check_quiz
 from quizproof.cli import main
-from quizproof.simulate import Progress, bench, simulate_quiz
+from quizproof.families.race.simulate import bench
+from quizproof.simulation import Progress, simulate_quiz
 from tests.conftest import QUIZ4
 
 WRONG = [

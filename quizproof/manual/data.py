@@ -1,10 +1,10 @@
 """What the manual shows, gathered from the quiz files at build time.
 
-For every ``quizzes/*.toml`` the manual needs the checker's report (verdict,
-derived form, steps, counterexample and slip of every claim), the derived forms
-of the quiz, the simulation cross-checks where the toolkit has them, and the
-variant rules (the optional ``[race]`` table).  This module only collects; it
-decides nothing itself.
+For every quiz file the manual needs the checker's report (verdict, derived
+form, steps, counterexample and slip of every claim), the derived forms of
+its problems, the simulation cross-checks, and for each problem a
+:class:`~quizproof.manual.content.ProblemView` that its family draws figures
+and tables from.  This module only collects; it decides nothing itself.
 """
 
 from __future__ import annotations
@@ -14,18 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from derivations.core import Derivation
-from quizproof.checker import check_quiz, derive, derive_quiz
-from quizproof.model import load_quiz as read_quiz_file
+from quizproof import registry
+from quizproof.checker import VERDICTS, check_all, derive, prepare
+from quizproof.family import Family
+from quizproof.manual.content import ProblemView
+from quizproof.model import Quiz, load_quiz
+from quizproof.simulation import simulate
 
-try:  # the Monte Carlo cross-checks are optional: pages say when they are absent
-    from quizproof.simulate import simulate_quiz
-except ImportError:  # pragma: no cover - depends on the installed toolkit
-    simulate_quiz = None
-
-__all__ = ["Claim", "Problem", "QuizData", "collect", "load_quiz"]
-
-VERDICTS = ("verified", "refuted", "undecided", "invalid", "unsupported")
 _PART = re.compile(r"^\s*(\d+)\s*\(\s*([A-Za-z]+)\s*\)\s*$")
 
 
@@ -47,13 +42,21 @@ class Claim:
 
     @property
     def problem(self) -> str:
+        """The problem it answers: as resolved by the model, else the number its part gives."""
+        if self.raw.get("problem"):
+            return str(self.raw["problem"])
         match = _PART.match(str(self.raw.get("part", "")))
-        return match.group(1) if match else str(self.raw.get("part", "?"))
+        return match.group(1) if match else str(self.raw.get("part") or "?")
 
     @property
     def subpart(self) -> str:
         match = _PART.match(str(self.raw.get("part", "")))
         return match.group(2) if match else ""
+
+    @property
+    def key(self) -> str:
+        """A key unique within its quiz: the problem and the id."""
+        return f"{self.problem}-{self.id}"
 
 
 @dataclass
@@ -62,6 +65,11 @@ class Problem:
 
     number: str
     claims: list[Claim] = field(default_factory=list)
+    view: ProblemView | None = None
+
+    @property
+    def family(self) -> Family | None:
+        return registry.family(self.view.problem.family) if self.view is not None else None
 
     @property
     def parts(self) -> dict[str, list[Claim]]:
@@ -75,14 +83,16 @@ class Problem:
 class QuizData:
     """Everything the manual shows about one quiz file."""
 
-    path: Path
+    quiz: Quiz
     report: dict[str, Any]
-    forms: dict[str, dict[str, Any]]
-    race: dict[str, Any] | None
-    simulation: dict[str, list[dict[str, Any]]] | None
-    simulation_note: str = ""
-    derived: dict[str, Derivation] = field(default_factory=dict)
-    simulation_info: dict[str, Any] = field(default_factory=dict)
+    forms: list[dict[str, Any]]
+    simulation: dict[str, list[dict[str, Any]]]
+    views: dict[str, ProblemView] = field(default_factory=dict)
+    seed: int = 0
+
+    @property
+    def path(self) -> Path:
+        return self.quiz.path
 
     @property
     def slug(self) -> str:
@@ -90,15 +100,15 @@ class QuizData:
 
     @property
     def title(self) -> str:
-        return str(self.report.get("quiz") or self.path.stem)
+        return self.quiz.title
 
     @property
     def source(self) -> str:
-        return str(self.report.get("source") or "")
+        return self.quiz.source
 
     @property
     def is_variant(self) -> bool:
-        return self.race is not None
+        return self.quiz.is_variant
 
     @property
     def claims(self) -> list[Claim]:
@@ -106,51 +116,70 @@ class QuizData:
 
     @property
     def problems(self) -> list[Problem]:
-        out: dict[str, Problem] = {}
+        out: dict[str, Problem] = {
+            label: Problem(label, view=view) for label, view in self.views.items()
+        }
         for claim in self.claims:
             out.setdefault(claim.problem, Problem(claim.problem)).claims.append(claim)
-        return sorted(out.values(), key=lambda p: (not p.number.isdigit(), p.number.zfill(4)))
+        return sorted(
+            (p for p in out.values() if p.claims or p.view is not None),
+            key=lambda p: (not p.number.isdigit(), p.number.zfill(4)),
+        )
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, claims: list[Claim] | None = None) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)
-        for claim in self.claims:
+        for claim in self.claims if claims is None else claims:
             verdict = str(claim.get("verdict", "undecided"))
             counts[verdict] = counts.get(verdict, 0) + 1
         return counts
 
-
-def load_quiz(path: Path) -> QuizData:
-    """Check one quiz file and gather what its pages show."""
-    report = check_quiz(path)
-    forms = {f["id"]: f for f in derive_quiz(path).get("forms", [])}
-    quiz_file = read_quiz_file(path)
-    race = quiz_file.tables.get("race")
-    # The derived SymPy objects themselves, for figures and tables of exact values.
-    derived = {spec.id: d for spec, d in derive(quiz_file)[0]}
-    simulation, info = None, {}
-    note = "cross-check not available: this build of quizproof has no simulator"
-    if simulate_quiz is not None:
-        result = simulate_quiz(path)
-        rows = result.get("checks", []) if isinstance(result, dict) else list(result)
-        simulation = {}
-        for row in rows:
-            simulation.setdefault(str(row["id"]), []).append(row)
-        if isinstance(result, dict):
-            info = {k: v for k, v in result.items() if k not in ("checks", "quiz")}
-        note = "no simulation of this claim (nothing numeric to simulate)"
-    return QuizData(
-        Path(path),
-        report,
-        forms,
-        dict(race) if isinstance(race, dict) else None,
-        simulation,
-        note,
-        derived,
-        info,
-    )
+    def forms_of(self, label: str) -> list[dict[str, Any]]:
+        return [f for f in self.forms if f.get("problem") == label]
 
 
-def collect(quiz_dir: Path) -> list[QuizData]:
-    """Every quiz file of ``quiz_dir``, base quizzes first, each group by file name."""
+def gather(quizzes: list[Quiz], seed: int = 0, samples: int | None = None) -> list[QuizData]:
+    """Check, derive and simulate every quiz, and gather its problems' views.
+
+    ``samples`` fixes the size of every simulation (default: sized by power).
+    """
+    reports = check_all(quizzes)
+    out = []
+    for quiz, report in zip(quizzes, reports, strict=True):
+        forms, _ = derive(quiz)
+        prepared = prepare(quiz)
+        sim = simulate(quiz, samples=samples, seed=seed).as_json()
+        by_claim: dict[str, list[dict[str, Any]]] = {}
+        for row in sim.get("checks", []):
+            by_claim.setdefault(_claim_key(row), []).append(row)
+        record = report.as_json()
+        views = {}
+        for problem in quiz.problems:
+            claims = [c for c in record["claims"] if c.get("problem") == problem.label]
+            derived = {
+                f.kind.name: f.derivation
+                for f in forms
+                if f.problem.label == problem.label and not isinstance(f.derivation, str)
+            }
+            views[problem.label] = ProblemView(
+                _slug(quiz), quiz.title, problem, prepared.contexts.get(problem.label), derived,
+                claims, {c["id"]: by_claim.get(_claim_key(c), []) for c in claims},
+            )  # fmt: skip
+        data = QuizData(quiz, record, [f.as_json() for f in forms], {}, views, seed)
+        data.simulation = {_claim_key(c): by_claim.get(_claim_key(c), []) for c in record["claims"]}
+        out.append(data)
+    return out
+
+
+def _slug(quiz: Quiz) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", quiz.path.stem.lower()).strip("-")
+
+
+def _claim_key(record: dict[str, Any]) -> str:
+    return f"{record.get('problem')}-{record.get('id')}"
+
+
+def collect(quiz_dir: Path, samples: int | None = None) -> list[QuizData]:
+    """Every quiz file under ``quiz_dir``, base quizzes first, each group by file name."""
     quizzes = [load_quiz(p) for p in sorted(quiz_dir.glob("*.toml"))]
-    return sorted(quizzes, key=lambda q: (q.is_variant, q.path.name))
+    data = gather(quizzes, samples=samples)
+    return sorted(data, key=lambda q: (q.is_variant, q.path.name))

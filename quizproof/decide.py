@@ -1,0 +1,243 @@
+"""Deciding a printed answer against its derivation: the generic deciders.
+
+For a claim decided as a *value* the answer (an expression, a tuple, or a chain
+``X = Y = value``) is read in its problem's notation and every member of the
+chain is compared with the derived form on the problem's domain:
+
+1. ``verified`` when the difference simplifies to zero under the symbols'
+   assumptions, directly or after substituting forms that encode their
+   intervals (``lambda = 1/(1+u)``, ``u > 0``);
+2. ``refuted`` when the difference is nonzero at an admissible point, found by
+   exact evaluation at rational points; the point and both sides' exact values
+   are reported, with the likely slip where one can be named;
+3. ``undecided`` when neither could be shown.
+
+A *yes/no* claim is compared with a derived true or false.  A family may
+decide its own kinds of answer with a function of the same signature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derivations.core import Derivation
+from quizproof.family import Context
+from quizproof.model import Claim
+from quizproof.notation import SUBJECT, parse, yes_no
+from quizproof.printing import latex
+
+MAX_POINTS = 200
+
+# ---------------------------------------------------------------------------
+# Deciding one value
+
+
+def _cheap_zero(diff: sp.Basic) -> bool:
+    """Zero as a rational function: exact, and fast for the answers quizzes print."""
+    try:
+        return sp.cancel(sp.together(diff)) == 0
+    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+        return False
+
+
+def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
+    """A proof that ``diff`` is zero on the whole domain (False: no proof found)."""
+    if _cheap_zero(diff):
+        return True
+    if diff.has(sp.Sum):
+        diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
+    candidates = [diff]
+    if ctx.domain.substitution:
+        # The intervals encoded in the symbols (e.g. 0 < lambda < 1 as lambda = 1/(1+u)).
+        candidates.append(sp.piecewise_fold(diff.subs(ctx.domain.substitution)))
+    for candidate in candidates:
+        try:
+            if sp.simplify(candidate) == 0:
+                return True
+        except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+            pass
+    return False
+
+
+def _exact(value: sp.Basic) -> sp.Basic:
+    if isinstance(value, sp.Sum):
+        value = value.doit()
+    return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
+
+
+def _nonzero_at(diff: sp.Basic, point: dict) -> bool:
+    d = diff.subs(point)
+    if isinstance(d, sp.Tuple):
+        return any(_nonzero_value(x) for x in d)
+    return _nonzero_value(d)
+
+
+def _nonzero_value(d: sp.Basic) -> bool:
+    if d.is_zero is False:
+        return True
+    if d.is_zero:
+        return False
+    if d.free_symbols:
+        return False
+    value = sp.N(d, 40)
+    if not value.is_number or value.has(sp.nan, sp.zoo):
+        return False
+    return bool(abs(value) > sp.Float("1e-25", 40))
+
+
+def _rational(expr: sp.Basic) -> sp.Basic:
+    return sp.cancel(sp.together(expr))
+
+
+def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
+    """Name a simple slip: a flipped sign, a constant offset or factor, a wrong tuple entry."""
+    if isinstance(claimed, sp.Tuple) or isinstance(expected, sp.Tuple):
+        if isinstance(claimed, sp.Tuple) and isinstance(expected, sp.Tuple):
+            if len(claimed) != len(expected):
+                return f"a tuple of {len(claimed)} entries where {len(expected)} are derived"
+            pairs = zip(claimed, expected, strict=True)
+            wrong = [str(n + 1) for n, (a, b) in enumerate(pairs) if not _cheap_zero(a - b)]
+            return f"entry {', '.join(wrong)} of the tuple differs"
+        if isinstance(claimed, sp.Tuple):
+            return "a tuple where a single value is derived"
+        return "a single value where a tuple is derived"
+    if sp.count_ops(claimed) > 60:
+        return None
+    try:
+        if expected != 0 and _rational(claimed + expected) == 0:
+            return "the sign is flipped"
+        offset = _rational(claimed - expected)
+        if offset.is_number:
+            return f"off by the constant ${sp.latex(offset)}$"
+        if expected != 0:
+            ratio = _rational(claimed / expected)
+            if ratio.is_number:
+                return f"off by the factor ${sp.latex(ratio)}$"
+        if offset.is_Mul or offset.is_Pow or offset.is_Symbol:
+            return f"off by the term ${sp.latex(offset)}$"
+    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+        pass
+    return None
+
+
+def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context) -> dict[str, Any]:
+    """Decide claimed == expected on the domain; returns Outcome fields."""
+    allowed = set(ctx.domain.symbols)
+    extra = claimed.free_symbols - allowed
+    if extra:
+        names = ", ".join(sorted(str(s) for s in extra))
+        return {
+            "verdict": "invalid",
+            "message": f"the answer uses {names}, which is not a parameter of this problem",
+        }
+    if isinstance(claimed, sp.Tuple) != isinstance(expected, sp.Tuple) or (
+        isinstance(claimed, sp.Tuple) and len(claimed) != len(expected)
+    ):
+        point = next(iter(ctx.domain.points()))
+        return {
+            "verdict": "refuted",
+            "evidence": "the answer's shape differs from the derived form's",
+            "counterexample": _counterexample(point, claimed, expected),
+            "slip": likely_slip(claimed, expected),
+        }
+    if isinstance(claimed, sp.Tuple):
+        diffs = [a - b for a, b in zip(claimed, expected, strict=True)]
+    else:
+        diffs = [claimed - expected]
+    verified = {
+        "verdict": "verified",
+        "evidence": f"the answer minus the derived form simplifies to 0 on ${ctx.domain.latex}$",
+    }
+    # Cheapest first: equal as rational functions; then a counterexample; then a proof.
+    if all(_cheap_zero(d) for d in diffs):
+        return verified
+    if any(d.has(sp.Sum) for d in diffs) and all(_is_zero(d, ctx) for d in diffs):
+        return verified  # a series: sum it before evaluating it at many points
+    diff = sp.Tuple(*diffs) if isinstance(claimed, sp.Tuple) else diffs[0]
+    n = 0
+    for n, point in enumerate(ctx.domain.points()):
+        if n >= MAX_POINTS:
+            break
+        if _nonzero_at(diff, point):
+            return {
+                "verdict": "refuted",
+                "evidence": "the answer and the derived form differ at an admissible point",
+                "counterexample": _counterexample(point, claimed, expected),
+                "slip": likely_slip(claimed, expected),
+            }
+    if all(_is_zero(d, ctx) for d in diffs):
+        return verified
+    return {
+        "verdict": "undecided",
+        "evidence": (
+            f"no difference at {min(n + 1, MAX_POINTS)} admissible points, "
+            "but SymPy could not show the two forms equal"
+        ),
+    }
+
+
+def _counterexample(point: dict, claimed: sp.Basic, expected: sp.Basic) -> dict[str, Any]:
+    return {
+        "point": {str(k): sp.latex(v) for k, v in point.items()},
+        "claimed": latex(_exact(claimed.subs(point))),
+        "derived": latex(_exact(expected.subs(point))),
+    }
+
+
+def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    parsed = parse(claim.answer, ctx.scope)
+    if any(rel != "=" for rel in parsed.relations):
+        bad = next(rel for rel in parsed.relations if rel != "=")
+        return {
+            "verdict": "invalid",
+            "message": f"expected a value or a chain of '=', found {bad!r}",
+        }
+    expected = derivation.result
+    members = [m for m in parsed.members if m is not SUBJECT]
+    if not members:
+        return {
+            "verdict": "invalid",
+            "message": "the answer names what is asked but gives no value",
+        }
+    result: dict[str, Any] = {}
+    for n, member in enumerate(reversed(members)):
+        result = compare(member, expected, ctx)
+        if result["verdict"] != "verified":
+            if len(members) > 1:
+                which = len(members) - n
+                result["message"] = (
+                    f"member {which} of the chain, ${sp.latex(member)}$, is not the derived value"
+                )
+            return result
+    if len(members) > 1:
+        result["evidence"] += f" (each of the {len(members)} members of the chain)"
+    return result
+
+
+def decide_yesno(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    claimed = yes_no(claim.answer)
+    derived = derivation.result
+    if derived not in (sp.true, sp.false):
+        return {
+            "verdict": "undecided",
+            "evidence": "the derivation does not settle yes or no for these rules",
+        }
+    if claimed == (derived is sp.true):
+        return {"verdict": "verified", "evidence": "the derivation shows the same"}
+    cx = None
+    if derivation.witness:
+        cx = {
+            "point": {k: latex(v) for k, v in derivation.witness.items()},
+            "claimed": latex(sp.true if claimed else sp.false),
+            "derived": latex(derived),
+        }
+    return {
+        "verdict": "refuted",
+        "evidence": "the derivation shows the opposite",
+        "counterexample": cx,
+    }
+
+
+DECIDERS = {"value": decide_value, "yesno": decide_yesno}

@@ -1,0 +1,129 @@
+r"""The race to the goal: a family binding (TTIC 31230, Quiz 4, problem 3).
+
+A policy flips a biased coin each step ($a_2$ with probability $\lambda$);
+actions advance with their own probabilities; the episode ends after $N$
+advances.  The family derives the next state, the value, action values and
+advantages of the policy, and the exact analysis of the REINFORCE and A2C
+policy-gradient estimates; its simulator runs the race step by step.
+
+Its variant table is ``[race]`` (:mod:`.variants`); its notation is in
+:mod:`.notation`; its simulation bindings in :mod:`.simulate`; its pages in
+:mod:`.manual`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derivations import policy_gradient as pg
+from derivations import race
+from derivations.core import Derivation
+from quizproof.decide import decide_value
+from quizproof.families.race import manual, signs, simulate
+from quizproof.families.race.variants import prepare
+from quizproof.family import ClaimKind, Context, Family, Legacy, ManualContent, kinds
+from quizproof.model import Claim
+
+
+def _decide_estimator(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    """A value of the estimator analysis: undecided, with the reason, where no closed form is."""
+    if derivation.result is sp.nan:
+        why = derivation.steps[0].text if derivation.steps else "no closed form"
+        return {"verdict": "undecided", "evidence": f"no closed form for these rules: {why}"}
+    if derivation.result is sp.oo:
+        return {
+            "verdict": "undecided",
+            "evidence": "the ratio is infinite here: A2C's estimate has variance zero",
+        }
+    return decide_value(claim, ctx, derivation)
+
+
+def _rules(derive):
+    """A derivation of the rules alone (not their ranges), so variants share its cache."""
+    return lambda ctx: derive(ctx.params.rules)
+
+
+def _estimator(name: str, title: str, derive) -> ClaimKind:
+    return ClaimKind(name, title, _rules(derive), _decide_estimator, simulate.estimator)
+
+
+def _sign(name: str, title: str, derive) -> ClaimKind:
+    """A yes/no claim about every admissible parameter: it quantifies over the ranges too."""
+    return ClaimKind(
+        name, title, lambda ctx: derive(ctx.params.rules, ctx.params.bounds), "yesno",
+        signs.sign,
+    )  # fmt: skip
+
+
+KINDS = kinds(
+    ClaimKind("next.a1", r"next state after $a_1$", _rules(lambda r: race.next_state(r, 1)),
+              simulate=simulate.step),
+    ClaimKind("next.a2", r"next state after $a_2$", _rules(lambda r: race.next_state(r, 2)),
+              simulate=simulate.step),
+    ClaimKind("series", "expected actions per advance", _rules(race.series),
+              simulate=simulate.value),
+    ClaimKind("V", r"$V^\pi(i, t)$", _rules(race.value_function), simulate=simulate.value),
+    ClaimKind("R.last", r"$R((N-1, t), a_2)$", _rules(race.last_step_reward),
+              simulate=simulate.step),
+    ClaimKind("Q.a1", r"$Q^\pi((i, t), a_1)$", _rules(lambda r: race.q_value(r, 1)),
+              simulate=simulate.value),
+    ClaimKind("Q.a2", r"$Q^\pi((i, t), a_2)$", _rules(lambda r: race.q_value(r, 2)),
+              simulate=simulate.value),
+    ClaimKind("A.a1", r"$A^\pi((i, t), a_1)$", _rules(lambda r: race.advantage(r, 1)),
+              simulate=simulate.value),
+    ClaimKind("A.a2", r"$A^\pi((i, t), a_2)$", _rules(lambda r: race.advantage(r, 2)),
+              simulate=simulate.value),
+    ClaimKind("last_step", "the formulas hold at the last step", _rules(race.last_step),
+              "yesno", signs.last_step),
+    _sign("reinforce_can_decrease", r"REINFORCE can decrease $\lambda$",
+          pg.reinforce_can_decrease),
+    _sign("a2c_never_decreases", r"A2C never decreases $\lambda$", pg.a2c_never_decreases),
+    _estimator("grad", r"$\frac{d}{d\lambda} E[R]$", pg.gradient),
+    _estimator("mean.reinforce", "mean of REINFORCE's estimate",
+               lambda r: pg.mean_estimate(r, "reinforce")),
+    _estimator("mean.a2c", "mean of A2C's estimate", lambda r: pg.mean_estimate(r, "a2c")),
+    _estimator("var.reinforce", "variance of REINFORCE's estimate",
+               lambda r: pg.var_estimate(r, "reinforce")),
+    _estimator("var.a2c", "variance of A2C's estimate", lambda r: pg.var_estimate(r, "a2c")),
+    _estimator("var_ratio", "variance ratio, REINFORCE / A2C", pg.var_ratio),
+    _estimator("prob_decrease.reinforce",
+               r"probability that a REINFORCE episode decreases $\lambda$",
+               pg.prob_decrease_reinforce),
+)  # fmt: skip
+
+# Quiz 4 poses the race as its problem 3, and its files name the claims by part.
+LEGACY = Legacy(
+    "3",
+    {
+        "p3a.next.a1": "next.a1",
+        "p3a.next.a2": "next.a2",
+        "p3b.series": "series",
+        "p3b.V": "V",
+        "p3c.R.last": "R.last",
+        "p3c.Q.a1": "Q.a1",
+        "p3c.Q.a2": "Q.a2",
+        "p3c.V": "V",
+        "p3c.A.a1": "A.a1",
+        "p3c.A.a2": "A.a2",
+        "p3c.last_step": "last_step",
+        **{f"p3d.{name}": name for name in list(KINDS)[10:]},
+    },
+)
+
+FAMILY = Family(
+    name="race",
+    title="The race to the goal",
+    kinds=KINDS,
+    prepare=prepare,
+    table="race",
+    legacy=LEGACY,
+    manual=ManualContent(
+        restatement=manual.restatement,
+        rules=manual.rules,
+        figures=manual.figures,
+        tables=manual.tables,
+    ),
+    bench=simulate.bench,
+)

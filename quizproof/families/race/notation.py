@@ -1,0 +1,111 @@
+r"""The race's notation: its symbols and the functions its answers use.
+
+The scalars $\lambda$ (probability of $a_2$), $N$, $i$, $t$ and any new symbol of a
+variant (an advance probability such as $p$); the action names $a_1$, $a_2$; and
+the functions the quiz's answers use, each evaluated from its derivation:
+$V^\pi(i, t)$, $Q^\pi((i, t), a)$, $A^\pi((i, t), a)$ and $R((i, t), a)$.  So a
+printed chain such as ``Q^\pi((i, t), a_1) = V^\pi(i, t + 1) = -(t + 1 + (N - i)/\lambda)``
+is checked member by member.  3(d) adds $I_x(a, b)$, the regularized incomplete
+beta function, and $\operatorname{ceil}$.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivations import race
+from derivations.race import N, RaceRules, i, lam, t
+from quizproof.notation import BASE_FUNCTIONS, SUBJECT, Application, NotationError, Scope, sigmoid
+
+A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
+ACTIONS = {A1: 1, A2: 2}
+
+
+def _state(arg: sp.Basic, name: str) -> tuple[sp.Basic, sp.Basic]:
+    if not isinstance(arg, sp.Tuple) or len(arg) != 2:
+        raise NotationError(f"{name} takes a state (i, t) as its first argument")
+    return arg[0], arg[1]
+
+
+def _action(arg: sp.Basic, name: str) -> int:
+    if arg not in ACTIONS:
+        raise NotationError(f"{name} takes an action a_1 or a_2 as its second argument")
+    return ACTIONS[arg]
+
+
+def scope_for(rules: RaceRules) -> Scope:
+    """The race's notation table, with V, Q, A and R evaluated from their derivations."""
+    V = race.value_lambda(rules)
+
+    def value(app: Application) -> sp.Basic:
+        args = app.args
+        if len(args) == 1 and isinstance(args[0], sp.Tuple):
+            args = tuple(args[0])
+        if len(args) != 2 or app.bar is not None:
+            raise NotationError("V takes a state: V(i, t) or V((i, t))")
+        return V(*args)
+
+    def state_action(which: str):
+        def apply(app: Application) -> sp.Basic:
+            if len(app.args) != 2 or app.bar is not None:
+                raise NotationError(f"{which} takes a state and an action: {which}((i, t), a_1)")
+            ii, tt = _state(app.args[0], which)
+            action = _action(app.args[1], which)
+            if which == "Q":
+                form = race.q_value(rules, action).result
+            elif which == "A":
+                form = race.advantage(rules, action).result
+            else:
+                last = race.last_reward(rules, action)
+                ordinary = rules.step_reward
+                if sp.simplify(ii - (N - 1)) == 0:
+                    form = last
+                else:
+                    form = sp.Piecewise((last, sp.Eq(i, N - 1)), (ordinary, True))
+            return form.subs({i: ii, t: tt}, simultaneous=True)
+
+        return apply
+
+    symbols: dict[str, sp.Basic] = {
+        "lambda": lam,
+        "N": N,
+        "i": i,
+        "t": t,
+        "a_1": A1,
+        "a_2": A2,
+        "e": sp.E,
+        "pi": sp.pi,
+        "s_t+1": SUBJECT,  # "s_{t+1} = (i, t + 1)" names the next state
+    }
+    symbols.update({str(p): p for p in rules.parameters})
+    functions = dict(BASE_FUNCTIONS)
+    functions["sigma"] = lambda app: sigmoid(app.args[0])
+    for name in ("V", "V^pi"):
+        functions[name] = value
+    for which in ("Q", "A", "R"):
+        functions[which] = functions[f"{which}^pi"] = state_action(which)
+    functions.update(P3D_FUNCTIONS)
+    return Scope(symbols, functions)
+
+
+def _two_args(name: str, f):
+    def apply(app: Application) -> sp.Basic:
+        if len(app.args) != 2 or app.bar is not None:
+            raise NotationError(f"{name} takes two arguments")
+        return f(*app.args)
+
+    return apply
+
+
+def _ceiling(app: Application) -> sp.Basic:
+    if len(app.args) != 1 or app.bar is not None:
+        raise NotationError("ceil takes one argument")
+    return sp.ceiling(app.args[0])
+
+
+# $I_\lambda(a, b)$, the regularized incomplete beta function, and $\operatorname{ceil}(x)$.
+P3D_FUNCTIONS = {
+    "I_lambda": _two_args("I_lambda", lambda a, b: sp.betainc_regularized(a, b, 0, lam)),
+    "I_1-lambda": _two_args("I_{1-lambda}", lambda a, b: sp.betainc_regularized(a, b, 0, 1 - lam)),
+    "ceil": _ceiling,
+}

@@ -1,0 +1,136 @@
+"""Bounded work on every core: a pool of warm forked workers, each task under its own time bound.
+
+The parent prepares everything a task needs (the claims read, the
+derivations done) and then forks its workers, so each starts warm, with
+SymPy imported and every derivation in memory; the parent sends only a task's
+index.  A task that runs past its bound is abandoned: its worker is killed
+and replaced, and the task's result is the caller's ``on_timeout``.  A worker
+that dies without an answer gives ``on_crash``.  With a bound of zero or less
+(or no ``fork`` on the platform) the tasks run one by one in this process,
+unbounded.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+Task = Callable[[], Any]
+
+
+def _serve(conn: Connection, tasks: Sequence[Task], on_error: Callable[[BaseException], Any]):
+    """A worker: run the tasks whose indices arrive, send back (index, result)."""
+    while True:  # pragma: no cover - runs in the child
+        try:
+            n = conn.recv()
+        except (EOFError, OSError):
+            return
+        if n is None:
+            return
+        try:
+            result = tasks[n]()
+        except Exception as err:  # noqa: BLE001 - report any failure, never hang the parent
+            result = on_error(err)
+        conn.send((n, result))
+
+
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Connection
+    task: int | None = None
+    deadline: float = 0.0
+
+
+def workers_for(count: int) -> int:
+    """How many workers ``count`` tasks get: one per core, never more than there are tasks."""
+    return max(1, min(count, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))  # fmt: skip
+
+
+def run_bounded(
+    tasks: Sequence[Task],
+    timeout: float,
+    on_timeout: Callable[[int], Any],
+    on_crash: Callable[[int], Any],
+    on_error: Callable[[BaseException], Any],
+    workers: int | None = None,
+) -> list[Any]:
+    """Run every task, each within ``timeout`` seconds, on up to ``workers`` forked workers."""
+    if not tasks:
+        return []
+    if timeout <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        for task in tasks:
+            try:
+                out.append(task())
+            except Exception as err:  # noqa: BLE001 - the same contract as in a worker
+                out.append(on_error(err))
+        return out
+    mp = multiprocessing.get_context("fork")
+    results: list[Any] = [None] * len(tasks)
+    pending = deque(range(len(tasks)))
+    pool: list[_Worker] = []
+
+    def spawn() -> _Worker:
+        parent, child = mp.Pipe(duplex=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+            proc = mp.Process(target=_serve, args=(child, tasks, on_error), daemon=True)
+            proc.start()
+        child.close()
+        return _Worker(proc, parent)
+
+    def retire(w: _Worker) -> None:
+        w.conn.close()
+        if w.proc.is_alive():
+            w.proc.kill()
+        w.proc.join()
+
+    try:
+        pool = [spawn() for _ in range(workers or workers_for(len(tasks)))]
+        while True:
+            for k, w in enumerate(pool):
+                if w.task is None and pending:
+                    n = pending.popleft()
+                    try:
+                        w.conn.send(n)
+                    except (BrokenPipeError, OSError):
+                        retire(w)
+                        pool[k] = w = spawn()
+                        w.conn.send(n)
+                    w.task, w.deadline = n, time.monotonic() + timeout
+            busy = [w for w in pool if w.task is not None]
+            if not busy:
+                break
+            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy], timeout=wait_for))
+            now = time.monotonic()
+            for w in busy:
+                if w.conn in ready:
+                    try:
+                        n, result = w.conn.recv()
+                        results[n] = result
+                        w.task = None
+                        continue
+                    except (EOFError, OSError):
+                        results[w.task] = on_crash(w.task)
+                elif now >= w.deadline:
+                    results[w.task] = on_timeout(w.task)
+                else:
+                    continue
+                retire(w)  # killed or dead: a fresh worker takes its place if work is left
+                pool.remove(w)
+                if pending:
+                    pool.append(spawn())
+        return results
+    finally:
+        for w in pool:  # idle or abandoned: either way done
+            retire(w)

@@ -1,0 +1,31 @@
+"""How derived forms are written: SymPy's LaTeX in the notation the quizzes use."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from derivations.core import Derivation
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX, in the notation the quizzes (and the notation layer) use."""
+
+    def _print_betainc_regularized(self, expr):
+        a, b, x1, x2 = expr.args
+        if x1 != 0:
+            return super()._print_betainc_regularized(expr)
+        # $I_x(a, b)$, the regularized incomplete beta function
+        return rf"I_{{{self._print(x2)}}}\left({self._print(a)}, {self._print(b)}\right)"
+
+
+def latex(expr: sp.Basic) -> str:
+    if expr is sp.true:
+        return r"\text{yes}"
+    if expr is sp.false:
+        return r"\text{no}"
+    return _Printer({"ln_notation": True}).doprint(expr)  # the quizzes write \ln
+
+
+def steps_json(d: Derivation) -> list[dict[str, str]]:
+    return [{"text": s.text, "latex": latex(s.expr)} for s in d.steps]

@@ -1,0 +1,355 @@
+r"""Where a printed answer meets a simulation of its problem's own process.
+
+For every claim whose kind has a simulation, the family's simulator reads the
+printed answer (as the checker reads it: every member of a chain) and tests it
+at a few admissible points against a numpy simulation that knows nothing of
+the closed forms (:mod:`numerics`).  So a wrong printed answer fails here even
+when the derivation is right, and a wrong derivation cannot make a right
+answer fail.  What each family simulates is described in its binding.
+
+**How a check decides.**  Each point is a two-sided z-test
+$z = (\hat\theta - c)/\mathrm{se}$ (:mod:`numerics.stats`) with false-alarm
+rate $\alpha = 10^{-6}$ per point.  Unless ``samples`` fixes the number of
+episodes, a :class:`Planner` runs it in two stages, each tested at $\alpha/2$
+(so at most $\alpha$ together): a pilot of $2^{14}$ samples, which already
+fails a claim far off; then a run of
+$n = \lceil ((z_{1-\alpha/4} + z_{0.99})\,\sigma/\delta)^2 \rceil$ samples,
+$\sigma$ the pilot's per-sample standard deviation (inflated by 5% for the
+pilot's own error) and $\delta = 1\%$ of the claimed value, so a claim off by
+1% fails with probability at least $0.99$.  A claim passes when every point
+and every member of its chain passes.  A quantity that does not vary (a
+deterministic transition) is compared exactly, up to float rounding.
+
+One seed fixes every number: the check of claim $c$ draws from
+``SeedSequence(seed, spawn_key=(c, ...))``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, samples_needed, z_test
+from quizproof import registry
+from quizproof.checker import prepare
+from quizproof.family import Context
+from quizproof.model import Claim, Quiz, load_quiz
+from quizproof.notation import SUBJECT, NotationError, parse
+
+PILOT = 1 << 14
+STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
+SIGMA_MARGIN = 1.05
+MAX_EPISODES = 20_000_000
+
+
+class SimulationError(ValueError):
+    """A claim cannot be simulated (its value is not a finite number at a point)."""
+
+
+# ---------------------------------------------------------------------------
+# Records
+
+
+@dataclass
+class PointCheck:
+    point: dict[str, str]
+    estimate: float
+    stderr: float
+    claimed: Any
+    z: float | None
+    passed: bool
+    episodes: int
+    note: str = ""
+    one_sided: bool = False  # a bound: a large z on the right side is no deviation
+    member: str = ""  # in a chain X = Y = value, which member this point tests
+
+
+def _finite(x: float | None) -> float | None:
+    """JSON has no infinities: a non-finite number is written as null."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+def _claimed(value: Any) -> Any:
+    return _finite(value) if isinstance(value, float) else value
+
+
+@dataclass
+class ClaimCheck:
+    id: str
+    answer: str
+    points: list[PointCheck] = field(default_factory=list)
+    message: str = ""
+    problem: str | None = None  # the label of the problem the claim answers
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.points) and all(p.passed for p in self.points)
+
+    def worst(self) -> PointCheck:
+        def badness(p: PointCheck) -> tuple[int, int, float]:
+            if p.z is None or (p.one_sided and p.passed):
+                return (0 if p.passed else 1, 0, 0.0)
+            z = p.z if math.isfinite(p.z) else math.inf
+            return (0 if p.passed else 1, 1, abs(z))
+
+        return max(self.points, key=badness)
+
+    def as_json(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": self.id, "problem": self.problem, "answer": self.answer}
+        if not self.points:
+            record.update(estimate=None, stderr=None, claimed=None, z=None, passed=False)
+            return {**record, "points": [], "message": self.message}
+        w = self.worst()
+        record.update(
+            estimate=_finite(w.estimate), stderr=_finite(w.stderr), claimed=_claimed(w.claimed),
+            z=_finite(w.z), passed=self.passed,
+        )  # fmt: skip
+        record["points"] = [
+            {
+                "point": p.point, "estimate": _finite(p.estimate), "stderr": _finite(p.stderr),
+                "claimed": _claimed(p.claimed), "z": _finite(p.z), "passed": p.passed,
+                "episodes": p.episodes,
+                **({"member": p.member} if p.member else {}),
+                **({"note": p.note} if p.note else {}),
+            }
+            for p in self.points
+        ]  # fmt: skip
+        if self.message:
+            record["message"] = self.message
+        return record
+
+
+def labelled(pc: PointCheck, member: sp.Basic, members: list[sp.Basic]) -> PointCheck:
+    """Name the chain member a point tests, when the answer is a chain of several."""
+    if len(members) > 1:
+        k = next(n for n, m in enumerate(members) if m is member)
+        pc.member = f"{k + 1} of {len(members)}"
+    return pc
+
+
+# ---------------------------------------------------------------------------
+# Evaluating a printed answer at a point
+
+
+def show(point: dict[sp.Symbol, sp.Basic]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in point.items())
+
+
+def number(expr: sp.Basic, point: dict[sp.Symbol, sp.Basic]) -> float:
+    """A printed member's value at an exact point, as a float (SimulationError if none)."""
+    value = expr.subs(point)
+    if value.has(sp.Sum):
+        value = value.doit()
+    if value.free_symbols:
+        names = ", ".join(sorted(str(s) for s in value.free_symbols))
+        raise SimulationError(f"the answer still depends on {names} at a parameter point")
+    z = complex(sp.N(value, 30))
+    if not (math.isfinite(z.real) and abs(z.imag) <= 1e-12 * max(1.0, abs(z.real))):
+        raise SimulationError(f"the answer is not a finite real number at {show(point)}")
+    return z.real
+
+
+def members(claim: Claim, ctx: Context) -> list[sp.Basic]:
+    """The members of a value answer (``X = Y = value``) other than the one naming the subject."""
+    parsed = parse(claim.answer, ctx.scope)
+    if any(rel != "=" for rel in parsed.relations):
+        bad = next(rel for rel in parsed.relations if rel != "=")
+        raise NotationError(f"expected a value or a chain of '=', found {bad!r}")
+    out = [m for m in parsed.members if m is not SUBJECT]
+    if not out:
+        raise NotationError("the answer names what is asked but gives no value")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Sizing and seeding runs
+
+
+class Planner:
+    """Sizes and seeds the runs of a check.
+
+    With ``samples`` every run has that many samples and each point is one
+    z-test at :data:`FALSE_ALARM`.  Otherwise a point is a two-stage test: the
+    pilot run is tested first, then a run sized by the sample-size rule, each
+    at half the false-alarm rate (so together at most :data:`FALSE_ALARM`):
+    a claim far off fails at the pilot's cost.
+    """
+
+    def __init__(self, seed: int, samples: int | None):
+        self.seed = seed
+        self.samples = samples
+
+    def seedseq(self, *key: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.seed, spawn_key=key)
+
+    def size(self, sigma: float, claimed: float, scale: float) -> tuple[int, str]:
+        delta = RELATIVE_DEVIATION * (abs(claimed) or abs(scale) or 1.0)
+        n = samples_needed(SIGMA_MARGIN * sigma, delta, alpha=STAGE_ALARM) if sigma > 0 else PILOT
+        if n > MAX_EPISODES:
+            return MAX_EPISODES, f"capped at {MAX_EPISODES} episodes: less than 99% power at 1%"
+        return max(n, 1000), ""
+
+    def decide(
+        self,
+        shown: dict[str, str],
+        claimed: float,
+        estimate: Callable[[int, int], tuple[float, float, float]],
+    ) -> PointCheck:
+        """``estimate(stage, n) -> (estimate, stderr, per-sample sigma)`` for independent stages."""
+        if self.samples is not None:
+            est, se, _ = estimate(1, self.samples)
+            test = z_test(est, se, claimed)
+            return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, self.samples)
+        est, se, sigma = estimate(0, PILOT)
+        test = z_test(est, se, claimed, alpha=STAGE_ALARM)
+        if not test.passed:
+            note = "rejected by the pilot run (each stage at half the false-alarm rate)"
+            return PointCheck(shown, est, test.stderr, claimed, test.z, False, PILOT, note)
+        n, note = self.size(sigma, claimed, est)
+        est, se, _ = estimate(1, n)
+        test = z_test(est, se, claimed, alpha=STAGE_ALARM)
+        return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+
+
+@dataclass
+class SimulationRun:
+    """What a family's simulator gets besides the claim: sizing, seeds, and the quiz around it."""
+
+    planner: Planner
+    index: int  # the claim's position in its file: the first key of its seeds
+    quiz: Quiz
+    done: dict[str, ClaimCheck] = field(default_factory=dict)  # earlier checks, by claim id
+
+    @property
+    def samples(self) -> int | None:
+        return self.planner.samples
+
+    def seedseq(self, *key: int) -> np.random.SeedSequence:
+        return self.planner.seedseq(self.index, *key)
+
+
+# ---------------------------------------------------------------------------
+# A quiz file
+
+
+@dataclass
+class QuizSimulation:
+    quiz: Quiz
+    seed: int
+    checks: list[ClaimCheck]
+    problems: list[str]
+    skipped: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "quiz": self.quiz.title,
+            "seed": self.seed,
+            "checks": [c.as_json() for c in self.checks],
+        }
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return 2
+        return 0 if all(c.passed for c in self.checks) else 1
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, stream=None):
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.on = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label = ""
+
+    def tick(self) -> None:
+        self.done += 1
+        self.draw()
+
+    def draw(self) -> None:
+        if not self.on:
+            return
+        width = 30
+        filled = width * self.done // self.total
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\rsimulate [{bar}] {self.done}/{self.total} {self.label:<28}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.on:
+            self.stream.write("\r" + " " * 80 + "\r")
+            self.stream.flush()
+
+
+def simulate(
+    quiz: Quiz, samples: int | None = None, seed: int = 0, progress: Progress | None = None
+) -> QuizSimulation:
+    if samples is not None and samples < 2:
+        raise ValueError(f"samples must be at least 2, got {samples}")
+    if seed < 0:
+        raise ValueError(f"seed must be nonnegative, got {seed}")
+    plan = Planner(seed, samples)
+    prepared = prepare(quiz)
+    todo, skipped = [], []
+    problems = [f"{quiz.path}: claim {c.id}: {c.error}" for c in quiz.claims if c.error]
+    reported = set()
+    for index, claim in enumerate(quiz.claims):
+        if claim.error:
+            continue
+        fam = prepared.family(claim.problem)
+        kind = fam.kinds.get(claim.kind) if fam is not None and claim.kind else None
+        if kind is None or kind.simulate is None:
+            skipped.append(claim.id)
+            continue
+        if claim.problem in prepared.errors:
+            if claim.problem not in reported:
+                problems.append(f"{quiz.path}: {prepared.errors[claim.problem]}")
+                reported.add(claim.problem)
+            continue
+        todo.append((index, claim, kind, prepared.contexts[claim.problem]))
+    bar = progress if progress is not None else Progress(len(todo))
+    done: dict[str, ClaimCheck] = {}
+    checks = []
+    for index, claim, kind, ctx in todo:
+        bar.label = claim.id
+        bar.draw()
+        try:
+            # A wrong answer may overflow or leave the reals: its numbers turn non-finite and
+            # fail their tests; numpy's warnings about it are expected, not news.
+            with np.errstate(all="ignore"):
+                check = kind.simulate(claim, ctx, SimulationRun(plan, index, quiz, done))
+        except NotationError as err:  # unreadable input: reported, exit status 2
+            check = ClaimCheck(claim.id, claim.answer, message=f"cannot read the answer: {err}")
+            problems.append(f"{quiz.path}: claim {claim.id}: cannot read the answer: {err}")
+        except SimulationError as err:  # readable but no number to test: the claim fails
+            check = ClaimCheck(claim.id, claim.answer, message=f"cannot simulate: {err}")
+        except (ArithmeticError, TypeError, ValueError) as err:  # its value cannot be computed
+            message = f"cannot simulate: {type(err).__name__}: {err}"
+            check = ClaimCheck(claim.id, claim.answer, message=message)
+        check.problem = claim.problem
+        done.setdefault(claim.id, check)
+        checks.append(check)
+        bar.tick()
+    bar.close()
+    return QuizSimulation(quiz, seed, checks, problems, skipped)
+
+
+def simulate_quiz(path: str | Path, samples: int | None = None, seed: int = 0) -> dict:
+    """The JSON record of ``quizproof simulate FILE --json``.  Raises QuizFileError."""
+    return simulate(load_quiz(path), samples, seed).as_json()
+
+
+def bench(repeats: int = 5) -> dict[str, Any]:
+    """Every family's own benchmark of its simulator, by family name."""
+    return {name: fam.bench(repeats) for name, fam in registry.families().items() if fam.bench}
