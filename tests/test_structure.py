@@ -167,10 +167,9 @@ def test_the_core_names_no_family():
         text = path.read_text(encoding="utf-8")
         found += [f"{name}: {m.group(0)!r}" for m in pattern.finditer(text)]
         for node in ast.walk(ast.parse(text)):
-            # a problem number as a string literal
-            if isinstance(node, ast.Constant) and re.fullmatch(r"\d+", str(node.value)):
-                if isinstance(node.value, str):
-                    found.append(f"{name}: the literal {node.value!r}")
+            literal = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if literal and re.fullmatch(r"\d+", node.value):  # a problem number as a string
+                found.append(f"{name}: the literal {node.value!r}")
     assert not found, "\n".join(found)
 
 
