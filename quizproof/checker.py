@@ -22,14 +22,14 @@ import sympy as sp
 
 from derivations.core import Derivation
 from quizproof import registry
-from quizproof.decide import DECIDERS
+from quizproof.decide import DECIDERS, decide_value
 from quizproof.family import ClaimKind, Context, Family, FamilyError
 from quizproof.model import Claim, Problem, Quiz, load_quiz
 from quizproof.notation import NotationError
 from quizproof.pool import run_bounded
 from quizproof.printing import latex, steps_json
 
-VERDICTS = ("verified", "refuted", "undecided", "invalid", "unsupported")
+VERDICTS = ("verified", "refuted", "circular", "undecided", "invalid", "unsupported")
 DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT") or 5.0)
 
 
@@ -97,8 +97,10 @@ def derivation(kind: ClaimKind, ctx: Context) -> Derivation | str:
 
 
 def decide(claim: Claim, kind: ClaimKind, ctx: Context, d: Derivation) -> dict[str, Any]:
-    decider = DECIDERS[kind.decide] if isinstance(kind.decide, str) else kind.decide
     try:
+        if kind.decide == "value":
+            return decide_value(claim, ctx, d, kind.unknowns)
+        decider = DECIDERS[kind.decide] if isinstance(kind.decide, str) else kind.decide
         return decider(claim, ctx, d)
     except NotationError as err:
         return {"verdict": "invalid", "message": f"cannot read the answer: {err}"}

@@ -23,6 +23,7 @@ from quizproof.simulation import QuizSimulation, bench, simulate
 SYMBOL = {
     "verified": "ok",
     "refuted": "WRONG",
+    "circular": "CIRC",
     "undecided": "??",
     "invalid": "BAD",
     "unsupported": "--",

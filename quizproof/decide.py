@@ -18,6 +18,8 @@ decide its own kinds of answer with a function of the same signature.
 
 from __future__ import annotations
 
+import hashlib
+import random
 from typing import Any
 
 import sympy as sp
@@ -26,9 +28,11 @@ from derivations.core import Derivation
 from quizproof.family import Context
 from quizproof.model import Claim
 from quizproof.notation import SUBJECT, parse, yes_no
+from quizproof.notation.unknowns import evaluate, marking, restated
 from quizproof.printing import latex
 
-MAX_POINTS = 200
+MAX_POINTS = 120  # simple admissible points tried for a counterexample
+RANDOM_POINTS = 120  # then seeded pseudo-random admissible points
 
 # ---------------------------------------------------------------------------
 # Deciding one value
@@ -49,9 +53,12 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
     if diff.has(sp.Sum):
         diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
     candidates = [diff]
+    if ctx.domain.relations:
+        # Relations between integer symbols (i < N as N = i + 1 + j with j >= 0).
+        candidates.append(diff.subs(ctx.domain.relations))
     if ctx.domain.substitution:
         # The intervals encoded in the symbols (e.g. 0 < lambda < 1 as lambda = 1/(1+u)).
-        candidates.append(sp.piecewise_fold(diff.subs(ctx.domain.substitution)))
+        candidates += [sp.piecewise_fold(c.subs(ctx.domain.substitution)) for c in list(candidates)]
     for candidate in candidates:
         try:
             if sp.simplify(candidate) == 0:
@@ -122,7 +129,25 @@ def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
     return None
 
 
-def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context) -> dict[str, Any]:
+def claim_seed(claim: Claim) -> int:
+    """The seed of a claim's pseudo-random points: its id and answer, so verdicts reproduce."""
+    digest = hashlib.sha256(f"{claim.id}\0{claim.answer}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _points(ctx: Context, seed: int):
+    """The simple admissible points, then seeded pseudo-random ones; (kind, point) pairs."""
+    for n, point in enumerate(ctx.domain.points()):
+        if n >= MAX_POINTS:
+            break
+        yield "simple", point
+    if ctx.domain.random_point is not None:
+        rng = random.Random(seed)
+        for _ in range(RANDOM_POINTS):
+            yield "random", ctx.domain.random_point(rng)
+
+
+def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context, seed: int = 0) -> dict[str, Any]:
     """Decide claimed == expected on the domain; returns Outcome fields."""
     allowed = set(ctx.domain.symbols)
     extra = claimed.free_symbols - allowed
@@ -156,14 +181,15 @@ def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context) -> dict[str, An
     if any(d.has(sp.Sum) for d in diffs) and all(_is_zero(d, ctx) for d in diffs):
         return verified  # a series: sum it before evaluating it at many points
     diff = sp.Tuple(*diffs) if isinstance(claimed, sp.Tuple) else diffs[0]
-    n = 0
-    for n, point in enumerate(ctx.domain.points()):
-        if n >= MAX_POINTS:
-            break
+    tried = {"simple": 0, "random": 0}
+    for kind, point in _points(ctx, seed):
+        tried[kind] += 1
         if _nonzero_at(diff, point):
+            where = "a" if kind == "simple" else "a pseudo-random"
             return {
                 "verdict": "refuted",
-                "evidence": "the answer and the derived form differ at an admissible point",
+                "evidence": f"the answer and the derived form differ at {where} admissible point "
+                f"(after {sum(tried.values())} tried)",
                 "counterexample": _counterexample(point, claimed, expected),
                 "slip": likely_slip(claimed, expected),
             }
@@ -172,8 +198,8 @@ def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context) -> dict[str, An
     return {
         "verdict": "undecided",
         "evidence": (
-            f"no difference at {min(n + 1, MAX_POINTS)} admissible points, "
-            "but SymPy could not show the two forms equal"
+            f"no difference at {tried['simple']} simple and {tried['random']} pseudo-random "
+            "admissible points, but SymPy could not show the two forms equal"
         ),
     }
 
@@ -186,8 +212,29 @@ def _counterexample(point: dict, claimed: sp.Basic, expected: sp.Basic) -> dict[
     }
 
 
-def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    parsed = parse(claim.answer, ctx.scope)
+def circular(value: sp.Basic, claim: Claim) -> dict[str, Any] | None:
+    """The ``circular`` verdict when an answer's value still holds a quantity to be found."""
+    found = restated(value)
+    if found is None or claim.definition:
+        return None
+    return {
+        "verdict": "circular",
+        "message": f"restates ${found}$; an analytic expression is asked",
+        "evidence": "the answer's value still contains a quantity the question asks to find",
+    }
+
+
+def decide_value(
+    claim: Claim, ctx: Context, derivation: Derivation, unknowns: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A value or a chain ``X = Y = value``: every member against the derived form.
+
+    The answer is read with the ``unknowns`` (the quantities the question asks
+    for) left unevaluated, then each member is evaluated and compared.  An
+    answer that holds only where its value still names one of them restates the
+    question: ``circular`` (a wrong one is refuted, which says more).
+    """
+    parsed = parse(claim.answer, marking(ctx.scope, unknowns))
     if any(rel != "=" for rel in parsed.relations):
         bad = next(rel for rel in parsed.relations if rel != "=")
         return {
@@ -201,9 +248,12 @@ def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str
             "verdict": "invalid",
             "message": "the answer names what is asked but gives no value",
         }
+    restating = circular(members[-1], claim)  # decided below: a wrong value is refuted first
+    members = [evaluate(m, ctx.scope) for m in members]
+    seed = claim_seed(claim)
     result: dict[str, Any] = {}
     for n, member in enumerate(reversed(members)):
-        result = compare(member, expected, ctx)
+        result = compare(member, expected, ctx, seed)
         if result["verdict"] != "verified":
             if len(members) > 1:
                 which = len(members) - n
@@ -211,6 +261,8 @@ def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str
                     f"member {which} of the chain, ${sp.latex(member)}$, is not the derived value"
                 )
             return result
+    if restating is not None:
+        return restating
     if len(members) > 1:
         result["evidence"] += f" (each of the {len(members)} members of the chain)"
     return result

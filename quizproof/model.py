@@ -42,7 +42,7 @@ from typing import Any
 
 from quizproof import registry
 
-CLAIM_KEYS = {"id", "part", "answer", "note", "problem"}
+CLAIM_KEYS = {"id", "part", "answer", "note", "problem", "definition"}
 QUIZ_KEYS = {"title", "source", "course", "url", "note"}
 PROBLEM_KEYS = {"family", "title", "note"}
 
@@ -79,6 +79,7 @@ class Claim:
     kind: str | None = None
     error: str | None = None
     line: int | None = None  # the line of its answer in the file
+    definition: bool = False  # the question asks for a definition: naming quantities answers it
 
 
 @dataclass(frozen=True)
@@ -236,11 +237,14 @@ def _claim(n: int, entry: dict[str, Any], problems, explicit: bool, line: int | 
         error = "part must be a string"
     elif set(entry) - CLAIM_KEYS:
         error = f"unknown key(s): {', '.join(sorted(set(entry) - CLAIM_KEYS))}"
+    elif not isinstance(entry.get("definition", False), bool):
+        error = "definition must be true or false"
     part = part if isinstance(part, str) else ""
     problem, kind = None, None
     if error is None:
         problem, kind, error = _resolve(cid, entry.get("problem"), problems, explicit)
-    return Claim(n, label, part, answer, problem, kind, error, line)
+    definition = entry.get("definition") is True
+    return Claim(n, label, part, answer, problem, kind, error, line, definition)
 
 
 def _resolve(cid: str, named: Any, problems, explicit: bool):

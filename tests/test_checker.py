@@ -29,11 +29,8 @@ def test_quiz4_problem3_foundation_ids_are_verified():
     [
         ("p3b.V", r"-t - \frac{N-i}{\lambda}"),
         ("p3b.V", r"\frac{i - N - \lambda t}{\lambda}"),
-        ("p3b.V", r"V^\pi(i, t)"),
         ("p3c.A.a2", r"\frac{1-\lambda}{\lambda}"),
         ("p3c.A.a2", r"|\lambda^{-1} - 1|"),  # needs lambda < 1
-        ("p3c.A.a1", r"Q((i,t),a_1) - V(i,t)"),
-        ("p3c.Q.a2", r"V^\pi(i + 1, t + 1)"),
         ("p3b.series", r"\sum_{k=1}^{\infty} \lambda (1-\lambda)^{k-1} k"),
         ("p3a.next.a2", r"\left(i + 1, t + 1\right)"),
         ("p3c.A.a2", r"\frac{1}{\lambda} - 1 + \sin^2(\lambda) + \cos^2(\lambda) - 1"),
@@ -131,7 +128,7 @@ def test_cli_exit_codes_and_messages(quiz_file, tmp_path):
     record = json.loads(ok.stdout)
     assert list(record["claims"][0]) == [
         "id", "part", "answer", "verdict", "expected", "evidence",
-        "counterexample", "message", "steps", "slip", "title",
+        "counterexample", "message", "steps", "slip", "title", "problem", "kind", "line",
     ]  # fmt: skip
     wrong = run_cli("check", str(quiz_file([("p3c.A.a1", "1")])))
     assert wrong.returncode == 1
@@ -182,3 +179,81 @@ def test_derived_forms_read_back_as_answers(quiz_file, path):
     record = check_quiz(quiz_file(race_forms, extra=extra))
     bad = [(c["id"], c["verdict"], c["message"]) for c in record["claims"]]
     assert [b for b in bad if b[1] != "verified"] == []
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer", "named"),
+    [
+        ("p3b.V", r"V^\pi(i, t)", r"V^{\pi}(i, t)"),
+        ("p3c.A.a1", r"Q^\pi((i,t),a_1) - V^\pi(i,t)", r"V^{\pi}(i, t)"),
+        ("p3c.A.a1", r"Q((i,t),a_1) - V(i,t)", r"V(i, t)"),
+        ("p3c.Q.a1", r"Q^\pi((i,t),a_1) = V^\pi(i,t+1)", r"V^{\pi}(i, t + 1)"),
+        ("p3c.Q.a2", r"V^\pi(i + 1, t + 1)", r"V^{\pi}(i + 1, t + 1)"),
+        ("p1a.identity", "H(y)", "H(y)"),
+        ("p1a.identity", "H(z) - H(z|y) + H(y|z)", "H(y|z)"),
+    ],
+)
+def test_an_answer_that_restates_the_quantity_is_circular(quiz_file, cid, answer, named):
+    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == "circular", claim
+    assert f"restates ${named}$" in claim["message"]
+
+
+def test_a_chain_may_name_quantities_before_its_value(quiz_file):
+    answer = r"Q^\pi((i, t), a_1) = V^\pi(i, t + 1) = -(t + 1 + (N - i)/\lambda)"
+    (claim,) = check_quiz(quiz_file([("p3c.Q.a1", answer)]))["claims"]
+    assert claim["verdict"] == "verified", claim
+
+
+def test_a_wrong_restatement_is_refuted_not_circular(quiz_file):
+    (claim,) = check_quiz(quiz_file([("p3b.V", r"V^\pi(i, t + 1)")]))["claims"]
+    assert claim["verdict"] == "refuted", claim
+
+
+def test_a_claim_asking_for_a_definition_may_name_the_quantities(tmp_path):
+    path = tmp_path / "q.toml"
+    path.write_text(
+        '[quiz]\ntitle = "t"\n[[claims]]\nid = "p3c.A.a1"\n'
+        "answer = 'Q^\\pi((i,t),a_1) - V^\\pi(i,t)'\ndefinition = true\n"
+    )
+    (claim,) = check_quiz(path)["claims"]
+    assert claim["verdict"] == "verified", claim
+
+
+def test_a_circular_answer_is_not_verified_on_the_command_line(quiz_file):
+    out = run_cli("check", str(quiz_file([("p3b.V", r"V^\pi(i, t)")])))
+    assert out.returncode == 1
+    assert "circular" in out.stdout
+
+
+def test_an_identity_that_holds_only_on_the_domain_is_verified(quiz_file):
+    """|N - i| = N - i needs i < N: the domain's relations, not the symbols' signs, prove it."""
+    answer = r"-(t + (N - i)/\lambda) + |N - i| - N + i"
+    (claim,) = check_quiz(quiz_file([("p3b.V", answer)]))["claims"]
+    assert claim["verdict"] == "verified", claim
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        r"-(t + (N - i)/\lambda) + t(t - 1)(t - 3)",  # vanishes at every t of the simple grid
+        r"-(t + (N - i)/\lambda) + t(t-1)(t-3)(N-1)(N-2)(N-3)(N-5)",
+        (  # vanishes at every lambda of the simple grid
+            r"-(t + (N - i)/\lambda)"
+            r" + (2\lambda-1)(3\lambda-1)(4\lambda-3)(7\lambda-1)(6\lambda-5)(5\lambda-2)"
+        ),
+    ],
+)
+def test_a_mutant_that_vanishes_on_the_simple_grid_is_refuted(quiz_file, answer):
+    (claim,) = check_quiz(quiz_file([("p3b.V", answer)]))["claims"]
+    assert claim["verdict"] == "refuted", claim
+    assert "pseudo-random" in claim["evidence"]
+    point = claim["counterexample"]["point"]
+    assert 0 <= int(point["i"]) < int(point["N"])
+
+
+def test_pseudo_random_points_come_from_the_claim_so_verdicts_repeat(quiz_file):
+    answer = r"-(t + (N - i)/\lambda) + t(t - 1)(t - 3)"
+    first = check_quiz(quiz_file([("p3b.V", answer)]))["claims"][0]
+    again = check_quiz(quiz_file([("p3b.V", answer)]))["claims"][0]
+    assert first["counterexample"] == again["counterexample"]

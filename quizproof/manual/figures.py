@@ -13,6 +13,7 @@ __all__ = ["overview_figures", "quiz_figures"]
 COLOURS = {
     "verified": "#2e7d32",
     "refuted": "#c62828",
+    "circular": "#ad1457",
     "undecided": "#ef8f00",
     "invalid": "#6a1b9a",
     "unsupported": "#607d8b",

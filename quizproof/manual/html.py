@@ -12,10 +12,18 @@ import sympy as sp
 
 from quizproof.manual.mathml import inline
 
-ICONS = {"verified": "✓", "refuted": "✗", "undecided": "?", "invalid": "!", "unsupported": "–"}
+ICONS = {
+    "verified": "✓",
+    "refuted": "✗",
+    "circular": "↻",
+    "undecided": "?",
+    "invalid": "!",
+    "unsupported": "–",
+}
 MEANING = {
     "verified": "the printed answer equals the derived one on the whole stated domain",
     "refuted": "the printed answer differs from the derived one at an admissible point",
+    "circular": "the printed answer restates the quantity asked for instead of giving its value",
     "undecided": "neither equality nor a counterexample could be established",
     "invalid": "the printed answer could not be read as a formula of the quiz's notation",
     "unsupported": "the toolkit has no derivation for this claim yet",

@@ -98,7 +98,8 @@ def integrand_slip(claimed: sp.Expr, derived: sp.Expr) -> str | None:
 def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
     r"""An integrand, or a chain of them, against the derived one."""
     notes: list[str] = []
-    members = read_integrands(claim.kind, claim.answer, notes)
+    restating: list[str] = []
+    members = read_integrands(claim.kind, claim.answer, notes, restating)
     message = "; ".join(notes)
     for n, (role, member) in enumerate(members):
         lhs = claim.kind == "bound" and role == "H(y)"
@@ -122,6 +123,12 @@ def decide_integrand(claim: Claim, ctx: Context, derivation: Derivation) -> dict
             }
         if comp.equal is None:
             return {"verdict": "undecided", "evidence": which + comp.how, "message": message}
+    if restating and not claim.definition:  # right, but it names entropies, not an integrand
+        return {
+            "verdict": "circular",
+            "message": f"restates ${restating[0]}$; an expectation over sampling is asked",
+            "evidence": "the answer's value still names entropies instead of an integrand",
+        }
     evidence = (
         "the answer and the derived integrand are equal pointwise after the Bayes relations "
         r"$P(y,z) = \text{Pop}(y) P_\Psi(z|y) = P(z) P(y|z)$, so their expectations agree on "

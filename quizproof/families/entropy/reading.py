@@ -197,13 +197,22 @@ def _as_integrand(member: sp.Basic) -> sp.Expr:
     return member
 
 
-def read_integrands(kind: str, answer: object, notes: list[str]) -> list[tuple[str, sp.Expr]]:
+def restated(member: sp.Basic) -> str | None:
+    """The entropy a member still names (an integrand is asked, not the entropies), in LaTeX."""
+    names = sorted(member.atoms(E.TermName), key=str) if isinstance(member, sp.Basic) else []
+    return TERMS[names[0].name].latex if names else None
+
+
+def read_integrands(
+    kind: str, answer: object, notes: list[str], restating: list[str] | None = None
+) -> list[tuple[str, sp.Expr]]:
     r"""Each member of an integrand answer, with its role: ``H(y)`` or ``bound``.
 
     For the identity every member is claimed to have expectation $H(y)$ (a chain
     ``H(y) = ... = integrand`` of equal members); for the bound the members
     before its ``\le`` equal $H(y)$ and those after it are the bound.  ``notes``
-    collects the readings used.  NotationError if the answer is no such chain.
+    collects the readings used; ``restating`` receives the entropy the last member
+    still names, if any.  NotationError if the answer is no such chain.
     """
     if not isinstance(answer, str):
         raise NotationError("the answer must be a string of LaTeX")
@@ -218,6 +227,8 @@ def read_integrands(kind: str, answer: object, notes: list[str]) -> list[tuple[s
         cut = parsed.relations.index("<=") + 1 if "<=" in parsed.relations else 0
     else:
         cut = len(parsed.members)
+    if restating is not None and (found := restated(parsed.members[-1])):
+        restating.append(found)
     return [
         ("H(y)" if n < cut else "bound", _as_integrand(member))
         for n, member in enumerate(parsed.members)

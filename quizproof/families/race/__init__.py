@@ -26,6 +26,10 @@ from quizproof.families.race.variants import prepare
 from quizproof.family import ClaimKind, Context, Family, Legacy, ManualContent, kinds
 from quizproof.model import Claim
 
+# The quantities the race's questions ask for: an answer whose value still holds one of
+# them restates the question (the notation evaluates them in a chain's other members).
+UNKNOWNS = ("V", "V^pi", "Q", "Q^pi", "A", "A^pi", "R", "R^pi")
+
 
 def _decide_estimator(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
     """A value of the estimator analysis: undecided, with the reason, where no closed form is."""
@@ -37,7 +41,7 @@ def _decide_estimator(claim: Claim, ctx: Context, derivation: Derivation) -> dic
             "verdict": "undecided",
             "evidence": "the ratio is infinite here: A2C's estimate has variance zero",
         }
-    return decide_value(claim, ctx, derivation)
+    return decide_value(claim, ctx, derivation, UNKNOWNS)
 
 
 def _rules(derive):
@@ -45,8 +49,12 @@ def _rules(derive):
     return lambda ctx: derive(ctx.params.rules)
 
 
+def _value(name: str, title: str, derive, simulator) -> ClaimKind:
+    return ClaimKind(name, title, _rules(derive), "value", simulator, UNKNOWNS)
+
+
 def _estimator(name: str, title: str, derive) -> ClaimKind:
-    return ClaimKind(name, title, _rules(derive), _decide_estimator, simulate.estimator)
+    return ClaimKind(name, title, _rules(derive), _decide_estimator, simulate.estimator, UNKNOWNS)
 
 
 def _sign(name: str, title: str, derive) -> ClaimKind:
@@ -58,23 +66,15 @@ def _sign(name: str, title: str, derive) -> ClaimKind:
 
 
 KINDS = kinds(
-    ClaimKind("next.a1", r"next state after $a_1$", _rules(lambda r: race.next_state(r, 1)),
-              simulate=simulate.step),
-    ClaimKind("next.a2", r"next state after $a_2$", _rules(lambda r: race.next_state(r, 2)),
-              simulate=simulate.step),
-    ClaimKind("series", "expected actions per advance", _rules(race.series),
-              simulate=simulate.value),
-    ClaimKind("V", r"$V^\pi(i, t)$", _rules(race.value_function), simulate=simulate.value),
-    ClaimKind("R.last", r"$R((N-1, t), a_2)$", _rules(race.last_step_reward),
-              simulate=simulate.step),
-    ClaimKind("Q.a1", r"$Q^\pi((i, t), a_1)$", _rules(lambda r: race.q_value(r, 1)),
-              simulate=simulate.value),
-    ClaimKind("Q.a2", r"$Q^\pi((i, t), a_2)$", _rules(lambda r: race.q_value(r, 2)),
-              simulate=simulate.value),
-    ClaimKind("A.a1", r"$A^\pi((i, t), a_1)$", _rules(lambda r: race.advantage(r, 1)),
-              simulate=simulate.value),
-    ClaimKind("A.a2", r"$A^\pi((i, t), a_2)$", _rules(lambda r: race.advantage(r, 2)),
-              simulate=simulate.value),
+    _value("next.a1", r"next state after $a_1$", lambda r: race.next_state(r, 1), simulate.step),
+    _value("next.a2", r"next state after $a_2$", lambda r: race.next_state(r, 2), simulate.step),
+    _value("series", "expected actions per advance", race.series, simulate.value),
+    _value("V", r"$V^\pi(i, t)$", race.value_function, simulate.value),
+    _value("R.last", r"$R((N-1, t), a_2)$", race.last_step_reward, simulate.step),
+    _value("Q.a1", r"$Q^\pi((i, t), a_1)$", lambda r: race.q_value(r, 1), simulate.value),
+    _value("Q.a2", r"$Q^\pi((i, t), a_2)$", lambda r: race.q_value(r, 2), simulate.value),
+    _value("A.a1", r"$A^\pi((i, t), a_1)$", lambda r: race.advantage(r, 1), simulate.value),
+    _value("A.a2", r"$A^\pi((i, t), a_2)$", lambda r: race.advantage(r, 2), simulate.value),
     ClaimKind("last_step", "the formulas hold at the last step", _rules(race.last_step),
               "yesno", signs.last_step),
     _sign("reinforce_can_decrease", r"REINFORCE can decrease $\lambda$",

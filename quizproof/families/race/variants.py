@@ -183,7 +183,31 @@ def domain_for(rules: RaceRules, bounds: pg.Bounds = ()) -> Domain:
     text = race.DOMAIN + "".join(
         rf",\ {sp.latex(p)} \in {sp.latex(pg.interval_of(p, bounds))}" for p in params
     )
-    return Domain((lam, N, i, t, *params), points, substitution, text)
+    intervals = [pg.interval_of(p, bounds) for p in params]
+
+    def random_point(rng) -> dict[sp.Symbol, sp.Basic]:
+        """A pseudo-random admissible point: integers 0 <= i < N, t >= 0; rationals inside."""
+        n = rng.randint(1, 12)
+        q = rng.randint(2, 97)
+        point = {N: sp.Integer(n), lam: sp.Rational(rng.randint(1, q - 1), q),
+                 i: sp.Integer(rng.randrange(n)), t: sp.Integer(rng.randint(0, 40))}  # fmt: skip
+        point.update((p, random_inside(iv, rng)) for p, iv in zip(params, intervals, strict=True))
+        return point
+
+    j = sp.Symbol("j", integer=True, nonnegative=True)
+    relations = {N: i + 1 + j}  # $N = i + 1 + j$, $j \ge 0$: exactly $i < N$
+    return Domain((lam, N, i, t, *params), points, substitution, text, random_point, relations)
+
+
+def random_inside(iv: sp.Interval, rng) -> sp.Rational:
+    """A pseudo-random rational point of a bounded interval (its ends when they belong to it)."""
+    q = rng.randint(2, 97)
+    k = rng.randint(0, q)
+    value = iv.start + (iv.end - iv.start) * sp.Rational(k, q)
+    while iv.contains(value) is not sp.true:  # an open end: step inside
+        k = k + 1 if k == 0 else k - 1
+        value = iv.start + (iv.end - iv.start) * sp.Rational(k, q)
+    return value
 
 
 def prepare(table: Mapping[str, Any] | None, where: str = "race") -> Context:
