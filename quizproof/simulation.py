@@ -42,6 +42,7 @@ from quizproof.checker import prepare
 from quizproof.family import Context
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import SUBJECT, NotationError, parse
+from quizproof.notation.unknowns import marking
 
 PILOT = 1 << 14
 STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
@@ -158,9 +159,13 @@ def number(expr: sp.Basic, point: dict[sp.Symbol, sp.Basic]) -> float:
     return z.real
 
 
-def members(claim: Claim, ctx: Context) -> list[sp.Basic]:
-    """The members of a value answer (``X = Y = value``) other than the one naming the subject."""
-    parsed = parse(claim.answer, ctx.scope)
+def members(claim: Claim, ctx: Context, unknowns: tuple[str, ...] = ()) -> list[sp.Basic]:
+    """The members of a value answer (``X = Y = value``) other than the one naming the subject.
+
+    The ``unknowns`` (quantities the question asks for) are left marked, for the
+    simulator to estimate from their definitions (:mod:`quizproof.notation.unknowns`).
+    """
+    parsed = parse(claim.answer, marking(ctx.scope, unknowns))
     if any(rel != "=" for rel in parsed.relations):
         bad = next(rel for rel in parsed.relations if rel != "=")
         raise NotationError(f"expected a value or a chain of '=', found {bad!r}")
@@ -203,8 +208,13 @@ class Planner:
         shown: dict[str, str],
         claimed: float,
         estimate: Callable[[int, int], tuple[float, float, float]],
+        scale: Callable[[], float] | None = None,
     ) -> PointCheck:
-        """``estimate(stage, n) -> (estimate, stderr, per-sample sigma)`` for independent stages."""
+        """``estimate(stage, n) -> (estimate, stderr, per-sample sigma)`` for independent stages.
+
+        The run is sized to catch a deviation of 1% of the claimed value, or of
+        ``scale()`` (read after the pilot) when the claimed value is a difference of 0.
+        """
         if self.samples is not None:
             est, se, _ = estimate(1, self.samples)
             test = z_test(est, se, claimed)
@@ -214,7 +224,7 @@ class Planner:
         if not test.passed:
             note = "rejected by the pilot run (each stage at half the false-alarm rate)"
             return PointCheck(shown, est, test.stderr, claimed, test.z, False, PILOT, note)
-        n, note = self.size(sigma, claimed, est)
+        n, note = self.size(sigma, claimed, scale() if scale is not None else est)
         est, se, _ = estimate(1, n)
         test = z_test(est, se, claimed, alpha=STAGE_ALARM)
         return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, n, note)

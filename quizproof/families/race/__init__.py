@@ -22,13 +22,10 @@ from derivations import race
 from derivations.core import Derivation
 from quizproof.decide import decide_value
 from quizproof.families.race import manual, signs, simulate
+from quizproof.families.race.notation import UNKNOWNS
 from quizproof.families.race.variants import prepare
 from quizproof.family import ClaimKind, Context, Family, Legacy, ManualContent, kinds
 from quizproof.model import Claim
-
-# The quantities the race's questions ask for: an answer whose value still holds one of
-# them restates the question (the notation evaluates them in a chain's other members).
-UNKNOWNS = ("V", "V^pi", "Q", "Q^pi", "A", "A^pi", "R", "R^pi")
 
 
 def _decide_estimator(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from quizproof.notation import BASE_FUNCTIONS, SUBJECT, Application, NotationErr
 
 A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
 ACTIONS = {A1: 1, A2: 2}
+# The quantities the race's questions ask for: an answer whose value still holds one of
+# them restates the question (the notation evaluates them in a chain's other members).
+UNKNOWNS = ("V", "V^pi", "Q", "Q^pi", "A", "A^pi", "R", "R^pi")
 
 
 def _state(arg: sp.Basic, name: str) -> tuple[sp.Basic, sp.Basic]:

@@ -1,9 +1,19 @@
 r"""The race's yes/no claims in simulation: the last step, and the signs of the updates.
 
-Yes/no claims are decided by what the episodes show: a negative REINFORCE
-update either occurs or not; "A2C never decreases $\lambda$" passes when no
-episode's A2C update is negative (after $n$ clean episodes the chance of a
-negative update is below $-\ln\alpha/n$ at confidence $1-\alpha$).
+No derived form enters here.  The last-step claim ("these equations handle the
+last step as well") is tested on the file's own printed $Q$ formulas: each is
+evaluated at $i = N - 1$ and compared with $Q$ simulated there.  The sign
+claims are decided by what the simulation shows:
+
+- "REINFORCE can decrease $\lambda$": whether some episode's REINFORCE update
+  at $\lambda = 1/2$ is negative;
+- "A2C never decreases $\lambda$": A2C's update is a sum of terms
+  $\partial_\lambda \ln \pi(a) \, A(s, a)$, so it never decreases $\lambda$
+  exactly when no such term is negative.  At a grid of states the advantages
+  are estimated from paired episodes ($A(s, a_1) = \lambda D$,
+  $A(s, a_2) = -(1-\lambda) D$, $D = Q(s, a_1) - Q(s, a_2)$) and each term is
+  z-tested against zero: the claim "yes" fails when some term is negative
+  beyond the false-alarm rate, "no" fails when none is.
 """
 
 from __future__ import annotations
@@ -13,41 +23,65 @@ import math
 
 import sympy as sp
 
-from derivations import race as race_derivations
-from derivations.race import N, RaceRules, lam
+from derivations.race import N, RaceRules, i, lam, t
 from numerics import race as sim
-from quizproof.families.race.runs import (
-    advantage_function,
-    check_race_value,
-    param_values,
-    race_of,
-    race_points,
-    rules_only,
-)
+from numerics.stats import critical_z
+from quizproof.families.race.notation import UNKNOWNS
+from quizproof.families.race.quantities import Quantity
+from quizproof.families.race.runs import param_values, race_of, race_points
 from quizproof.family import Context
 from quizproof.model import Claim
 from quizproof.notation import NotationError, yes_no
-from quizproof.simulation import ClaimCheck, PointCheck, SimulationRun, members, number
+from quizproof.notation.unknowns import marked
+from quizproof.simulation import (
+    ClaimCheck,
+    PointCheck,
+    SimulationError,
+    SimulationRun,
+    members,
+    number,
+    show,
+)
 
-NEGATIVE_EPISODES = 50_000  # episodes per point for the sign-of-update claims
+NEGATIVE_EPISODES = 50_000  # episodes per point for the REINFORCE sign claim
+PAIRS = 1 << 14  # paired episodes per state for the A2C sign claim
 SIGN_N = 3  # advances to the goal in the sign-of-update checks
 SIGN_LAMBDAS = (sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(4, 5))
+SIGN_STATES = tuple((ii, tt) for ii in range(SIGN_N) for tt in (0, 1, 4))
+
+
+def _printed_q(claim: Claim, ctx: Context, run: SimulationRun) -> dict[int, sp.Basic]:
+    """The closed forms the file prints for Q of each action in the same problem."""
+    out = {}
+    for action in (1, 2):
+        for c in run.quiz.claims:
+            if c.problem == claim.problem and c.kind == f"Q.a{action}" and not c.error:
+                try:
+                    value = members(c, ctx, unknowns=UNKNOWNS)[-1]
+                except NotationError:
+                    continue
+                if not marked(value) and not isinstance(value, sp.Tuple):
+                    out[action] = value
+                    break
+    return out
 
 
 def last_step(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
-    """Yes/no: do the problem's Q formulas hold at i = N - 1?  Simulated Q decides."""
+    """Yes/no: do the file's printed Q formulas hold at i = N - 1?  Simulated Q decides."""
     rules: RaceRules = ctx.params
     out = ClaimCheck(claim.id, claim.answer)
     claimed_yes = yes_no(claim.answer)
+    forms = _printed_q(claim, ctx, run)
+    if not forms:
+        raise SimulationError("the file prints no formula for Q to test at the last step")
     agree = True
     for p, rp in enumerate(race_points(rules, last=True)):
-        for action in (1, 2):
-            form = race_derivations.q_value(rules_only(rules), action).result
-            value = number(form, rp.exact)
-            runs = [(1, {"start": (rp.i, rp.t), "first_action": action})]
-            pc = check_race_value(run.planner, (run.index, p, action), rp, value, runs)
+        for action, form in forms.items():
+            q = Quantity("Q", rp.i, rp.t, action)
+            estimate = q.estimator(rp.race, run.planner, (run.index, p, action))
+            pc = run.planner.decide(rp.shown, number(form, rp.exact), estimate)
             agree = agree and pc.passed
-            pc.note = f"Q((N-1, t), a_{action}) by the general formula"
+            pc.note = f"the printed $Q^\\pi((i, t), a_{action})$ at $i = N - 1$ against simulated $Q$"
             out.points.append(pc)
     for pc in out.points:
         pc.passed = claimed_yes == agree
@@ -60,7 +94,7 @@ def sign(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
     out = ClaimCheck(claim.id, claim.answer)
     if claim.kind == "reinforce_can_decrease":
         return _reinforce_sign(claim, run, ctx.params, out)
-    return _a2c_sign(claim, ctx, run, out)
+    return _a2c_sign(claim, run, ctx.params, out)
 
 
 def _sign_points(rules: RaceRules, lambdas) -> list[dict[sp.Symbol, sp.Basic]]:
@@ -86,8 +120,7 @@ def _reinforce_sign(claim, run: SimulationRun, rules: RaceRules, out: ClaimCheck
     claimed_yes = yes_no(claim.answer)
     n = run.samples or NEGATIVE_EPISODES
     seen_any = False
-    points = _sign_points(rules, (sp.Rational(1, 2),))
-    for p, exact in enumerate(points):
+    for p, exact in enumerate(_sign_points(rules, (sp.Rational(1, 2),))):
         s = sim.simulate(race_of(rules, exact), n, start=(0, 0), seed=run.seedseq(p))
         freq = s.reinforce_negative / s.episodes
         se = math.sqrt(freq * (1 - freq) / s.episodes)
@@ -100,58 +133,41 @@ def _reinforce_sign(claim, run: SimulationRun, rules: RaceRules, out: ClaimCheck
     return _sign_verdict(out, claimed_yes, seen_any)
 
 
-def _advantages(claim: Claim, ctx: Context, run: SimulationRun) -> tuple[dict[int, sp.Basic], str]:
-    r"""The advantages A2C uses: the true $A^\pi$.
+def _a2c_sign(claim, run: SimulationRun, rules: RaceRules, out: ClaimCheck) -> ClaimCheck:
+    r"""Yes/no: is no term $\partial_\lambda \ln\pi(a) A(s, a)$ negative, at any grid state?
 
-    The file's printed advantages (what "given your answer to (c)" refers to)
-    when this run's simulation confirmed them; otherwise the derived ones.
+    The scores are the policy's own, $1/\lambda$ for $a_2$ and $-1/(1-\lambda)$ for
+    $a_1$; with $\lambda = \sigma(\theta)$ each is multiplied by $\lambda(1-\lambda) > 0$,
+    which changes no sign.
     """
-    forms: dict[int, sp.Basic] = {}
-    sources = []
-    for action in (1, 2):
-        kind = f"A.a{action}"
-        printed = next(
-            (c for c in run.quiz.claims
-             if c.problem == claim.problem and c.kind == kind and not c.error),
-            None,
-        )  # fmt: skip
-        member = None
-        if printed is not None and printed.id in run.done and run.done[printed.id].passed:
-            try:
-                member = members(printed, ctx)[-1]
-            except NotationError:
-                member = None
-        if member is None or isinstance(member, sp.Tuple):
-            member = race_derivations.advantage(rules_only(ctx.params), action).result
-            sources.append(f"derived A(a_{action})")
-        else:
-            sources.append(f"printed A(a_{action})")
-        forms[action] = member
-    return forms, " and ".join(sources)
-
-
-def _a2c_sign(claim: Claim, ctx: Context, run: SimulationRun, out: ClaimCheck) -> ClaimCheck:
-    """Yes/no: is no A2C update ever negative, anywhere on the admissible grid?"""
-    rules: RaceRules = ctx.params
     claimed_yes = yes_no(claim.answer)
-    forms, source = _advantages(claim, ctx, run)
-    n = run.samples or NEGATIVE_EPISODES
-    never_all = True
+    n = run.samples or PAIRS
     points = _sign_points(rules, SIGN_LAMBDAS)
+    crit = critical_z() if len(points) == 1 else critical_z(1e-6 / len(points) / len(SIGN_STATES))
+    never_all = True
     for p, exact in enumerate(points):
-        adv = advantage_function(forms, exact)
-        s = sim.simulate(race_of(rules, exact), n, seed=run.seedseq(p), advantage=adv)
-        freq = s.a2c_negative / s.episodes
-        se = math.sqrt(freq * (1 - freq) / s.episodes)
-        never_all = never_all and s.a2c_negative == 0
-        shown = {str(k): str(v) for k, v in exact.items()}
+        race = race_of(rules, exact)
+        lam_v = race.lam
+        worst = (math.inf, None, 0.0, 0.0)  # (z, state, term, se)
+        for s, state in enumerate(SIGN_STATES):
+            d = sim.simulate_pairs(race, n, start=state, seed=run.seedseq(p, s)).diff
+            for score, factor in ((-1.0 / (1.0 - lam_v), lam_v), (1.0 / lam_v, -(1.0 - lam_v))):
+                term = score * factor * d.mean  # $\partial_\lambda \ln\pi(a) \hat A(s, a)$
+                se = abs(score * factor) * (d.stderr if d.variance > 0 else 0.0)
+                z = term / se if se > 0 else (0.0 if term == 0 else math.copysign(math.inf, term))
+                if z < worst[0]:
+                    worst = (z, state, term, se)
+        z, state, term, se = worst
+        negative = z < -crit
+        never_all = never_all and not negative
+        where = {**exact, i: sp.Integer(state[0]), t: sp.Integer(state[1])}
         note = (
-            f"{s.a2c_negative} of {s.episodes} A2C updates negative (advantages: {source}); "
-            f"mean update {s.a2c.mean:.4g} ± {s.a2c.stderr:.2g}, variance {s.a2c.variance:.4g}"
-            f" against REINFORCE's {s.reinforce.mean:.4g} ± {s.reinforce.stderr:.2g}, "
-            f"variance {s.reinforce.variance:.4g}"
+            f"most negative score-times-advantage term {term:.4g} ± {se:.2g} at "
+            f"{show({i: where[i], t: where[t]})} (z = {z:+.2f}; negative beyond {crit:.2f}: "
+            f"{'yes' if negative else 'no'}); advantages from {n} paired episodes per state"
         )
         out.points.append(
-            PointCheck(shown, freq, se, "yes" if claimed_yes else "no", None, False, n, note)
-        )
+            PointCheck({str(k): str(v) for k, v in exact.items()}, term, se,
+                       "yes" if claimed_yes else "no", z, False, n * len(SIGN_STATES), note)
+        )  # fmt: skip
     return _sign_verdict(out, claimed_yes, never_all)

@@ -40,16 +40,17 @@ from derivations import race as race_derivations
 from derivations.race import RaceRules
 from numerics import race as sim
 from numerics.stats import Moments, z_test
+from quizproof.families.race.notation import UNKNOWNS
+from quizproof.families.race.quantities import OutsideStates, Quantity, difference
 from quizproof.families.race.runs import (
     RacePoint,
     advantage_function,
-    check_advantage,
-    check_race_value,
     race_points,
     rules_only,
 )
 from quizproof.family import Context
 from quizproof.model import Claim
+from quizproof.notation.unknowns import marked
 from quizproof.simulation import (
     ClaimCheck,
     Planner,
@@ -59,6 +60,7 @@ from quizproof.simulation import (
     labelled,
     members,
     number,
+    show,
 )
 
 
@@ -73,22 +75,51 @@ def _value_runs(kind: str, rp: RacePoint) -> list[tuple[int, dict[str, Any]]]:
     raise KeyError(kind)
 
 
+def own_quantity(kind: str, rp: RacePoint) -> Quantity:
+    """The quantity a value claim of this kind is about, at a point."""
+    if kind == "series":
+        return Quantity("series", rp.race.N - 1, rp.t)
+    if kind == "V":
+        return Quantity("V", rp.i, rp.t)
+    name, action = kind.split(".a")
+    return Quantity(name, rp.i, rp.t, int(action))
+
+
 def value(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
-    """A value of the race (V, Q, A, the series) at each point, every member of the chain."""
+    """A value of the race (V, Q, A, the series) at each point, every member of the chain.
+
+    A closed-form member is tested against the simulated quantity; a member
+    naming quantities (``V^\\pi(i, t + 1)``) against the same quantity, each
+    of its own quantities simulated from its definition.
+    """
     rules: RaceRules = ctx.params
     out = ClaimCheck(claim.id, claim.answer)
-    chain = members(claim, ctx)
+    chain = members(claim, ctx, unknowns=UNKNOWNS)
+    skipped: list[str] = []
     for p, rp in enumerate(race_points(rules)):
+        own = own_quantity(claim.kind, rp)
         for mi, member in enumerate(chain):
             if isinstance(member, sp.Tuple):
                 raise SimulationError("a tuple where a single value is asked")
-            claimed = number(member, rp.exact)
             key = (run.index, p, mi)
-            if claim.kind in ("A.a1", "A.a2"):
-                pc = check_advantage(run.planner, key, rp, int(claim.kind[-1]), claimed)
-            else:
-                pc = check_race_value(run.planner, key, rp, claimed, _value_runs(claim.kind, rp))
+            if not marked(member):
+                claimed = number(member, rp.exact)
+                pc = run.planner.decide(rp.shown, claimed, own.estimator(rp.race, run.planner, key))
+                out.points.append(labelled(pc, member, chain))
+                continue
+            try:
+                stat = difference(own, member, rp.exact, rp.race, run.planner, key)
+            except OutsideStates as err:  # e.g. V(i + 1, t + 1) at i = N - 1: the goal
+                which = f"member {chain.index(member) + 1}: " if len(chain) > 1 else ""
+                skipped.append(f"{which}{err} at {show(rp.exact)}")
+                continue
+            if stat is None:
+                continue  # the member names the claim's own quantity: nothing to test
+            pc = run.planner.decide(rp.shown, 0.0, stat.estimate, lambda s=stat: s.scale)
+            pc.note = f"${own.latex}$ minus ${stat.shown}$, both simulated"
             out.points.append(labelled(pc, member, chain))
+    if skipped:
+        out.message = "not simulated: " + "; ".join(skipped)
     return out
 
 
