@@ -79,9 +79,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations import policy_gradient as pg
 from derivations import race as race_derivations
 from derivations.race import N, RaceRules, i, lam, t
+from derivations.race import policy_gradient as pg
 from numerics import entropy, vq
 from numerics import race as sim
 from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, Moments, samples_needed, z_test

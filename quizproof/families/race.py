@@ -19,10 +19,10 @@ from itertools import product
 
 import sympy as sp
 
-from derivations import policy_gradient as pg
 from derivations import race
 from derivations.core import Derivation, Step
 from derivations.race import N, RaceRules, RulesError, i, lam, t
+from derivations.race import policy_gradient as pg
 from quizproof.families import ClaimSpec, Context, Domain, Family, FamilyError, register
 from quizproof.model import Quiz
 from quizproof.notation import (
