@@ -1,4 +1,4 @@
-"""Derivations: pure SymPy, one module per problem family.
+"""Derivations: pure SymPy, one module (or package) per problem family.
 
 A derivation is a function of a problem's parameters that returns the closed
 form together with the steps that led to it (a sentence and an expression

@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 from pg_oracle import estimate_moments
 
-from derivations import policy_gradient as pg
 from derivations.race import N, RaceRules, advantage, lam
+from derivations.race import policy_gradient as pg
 
 p = sp.Symbol("p", positive=True)
 r = sp.Symbol("r", positive=True)

@@ -17,9 +17,9 @@ from typing import Any
 
 import sympy as sp
 
-from derivations import policy_gradient as pg
 from derivations import race
 from derivations.core import Derivation
+from derivations.race import policy_gradient as pg
 from quizproof.decide import decide_value
 from quizproof.families.race import manual, signs, simulate
 from quizproof.families.race.notation import UNKNOWNS

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations import policy_gradient as pg
 from derivations.race import N, RaceRules, i, lam, t
+from derivations.race import policy_gradient as pg
 from numerics import race as sim
 from quizproof.simulation import Planner, PointCheck, SimulationError
 

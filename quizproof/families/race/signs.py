@@ -81,7 +81,9 @@ def last_step(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
             estimate = q.estimator(rp.race, run.planner, (run.index, p, action))
             pc = run.planner.decide(rp.shown, number(form, rp.exact), estimate)
             agree = agree and pc.passed
-            pc.note = f"the printed $Q^\\pi((i, t), a_{action})$ at $i = N - 1$ against simulated $Q$"
+            pc.note = (
+                f"the printed $Q^\\pi((i, t), a_{action})$ at $i = N - 1$ against simulated $Q$"
+            )
             out.points.append(pc)
     for pc in out.points:
         pc.passed = claimed_yes == agree

@@ -21,9 +21,9 @@ from typing import Any
 
 import sympy as sp
 
-from derivations import policy_gradient as pg
 from derivations import race
 from derivations.race import N, RaceRules, RulesError, i, lam, t
+from derivations.race import policy_gradient as pg
 from quizproof.families.race.notation import scope_for
 from quizproof.family import Context, Domain, FamilyError
 from quizproof.notation import NotationError, Scope, parse

@@ -1,0 +1,117 @@
+r"""The law of one episode of the race, and the short episodes themselves (problem 3(d)).
+
+**The law of an episode.**  Each action is drawn afresh: $a_2$ with probability
+$\lambda$, and action $a$ advances with probability $p_a$.  An episode is $N$
+blocks, each a run of non-advancing actions closed by an advancing one, so the
+joint probability generating function of $T$ and $n_2$ (the number of $a_2$) is
+
+$$E[x^T y^{n_2}] = \left(\frac{A(x, y)}{1 - B(x, y)}\right)^N, \quad
+  A = x(\lambda p_{a_2} y + (1-\lambda) p_{a_1}), \quad
+  B = x(\lambda (1-p_{a_2}) y + (1-\lambda)(1 - p_{a_1})),$$
+
+and $E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b\,\Phi\,|_{x=y=1}$.  In the
+quiz ($p_{a_1} = 0$, $p_{a_2} = 1$) $n_2 = N$ and $T = N + K$ with $K$ negative
+binomial, so both estimates are functions of $T$ alone.
+
+The short episodes are enumerated outcome by outcome, for the exhaustive
+search of :func:`derivations.race.signs.reinforce_can_decrease`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import sympy as sp
+
+from derivations.race.rules import N as N_sym
+from derivations.race.rules import RaceRules, lam
+
+x, y = sp.Symbol("x", positive=True), sp.Symbol("y", positive=True)  # PGF variables
+T_sym = sp.Symbol("T", integer=True, positive=True)  # actions in the episode
+n2_sym = sp.Symbol("n_2", integer=True, nonnegative=True)  # a2 actions in the episode
+K_sym = sp.Symbol("K", integer=True, nonnegative=True)  # a1 actions (quiz rules: T = N + K)
+
+
+def rewards(rules: RaceRules, length: int) -> list[sp.Expr]:
+    """The rewards of an episode of ``length`` actions: c each, plus B(T) on the last."""
+    c = rules.step_reward
+    return [
+        c + (rules.goal_value(sp.Integer(length)) if s == length - 1 else 0) for s in range(length)
+    ]
+
+
+def _episodes(rules: RaceRules, goal: int, max_len: int):
+    """Episodes reaching ``goal`` advances: (actions, advanced flags), shortest first.
+
+    An outcome is kept if it has positive probability for some admissible value
+    of the variant's parameters; ``certain`` says whether it does for all of them.
+    """
+    for length in range(goal, max_len + 1):
+        for flags in itertools.product((0, 1), repeat=length):
+            if sum(flags) != goal or flags[-1] != 1:
+                continue
+            for actions in itertools.product((1, 2), repeat=length):
+                certain, possible = True, True
+                for action, adv in zip(actions, flags, strict=True):
+                    p = rules.advance(action)
+                    prob = p if adv else 1 - p
+                    if prob.is_number:
+                        possible &= bool(prob > 0)
+                    else:  # p in (0, 1]: advancing always possible, failing only if p < 1
+                        certain &= bool(adv)
+                if possible:
+                    yield actions, flags, certain
+
+
+# --------------------------------------------------------------------------- the law of an episode
+
+
+class EpisodeLaw:
+    r"""The joint law of $T$ (actions) and $n_2$ ($a_2$ actions) of one episode, via its PGF."""
+
+    def __init__(self, rules: RaceRules) -> None:
+        self.rules = rules
+        p1, p2 = rules.advance_a1, rules.advance_a2
+        self.advance_step = x * (lam * p2 * y + (1 - lam) * p1)  # $A(x, y)$: an advancing action
+        self.fail_step = x * (lam * (1 - p2) * y + (1 - lam) * (1 - p1))  # $B(x, y)$
+        j = sp.Symbol("j", integer=True, nonnegative=True)
+        b = sp.Symbol("b", positive=True)  # stands for B(x, y); B(1, 1) = 1 - q < 1
+        geometric = sp.summation(b**j, (j, 0, sp.oo))  # runs of j non-advancing actions
+        if isinstance(geometric, sp.Piecewise):
+            geometric = geometric.args[0][0]  # its condition |b| < 1 holds near x = y = 1
+        self.block = self.advance_step * geometric.subs(b, self.fail_step)
+        self.pgf = self.block**N_sym  # $\Phi(x, y) = (A / (1 - B))^N$
+        self.log_pgf = N_sym * sp.log(self.block)  # $\ln \Phi$
+        # $(x\partial_x)^a (y\partial_y)^b \Phi = f_{a,b}\,\Phi$; $f$ is rational, $\Phi(1,1) = 1$.
+        self._derivs: dict[tuple[int, int], sp.Expr] = {(0, 0): sp.Integer(1)}
+        self._moments: dict[tuple[int, int], sp.Expr] = {}
+
+    def _deriv(self, a: int, b: int) -> sp.Expr:
+        if (a, b) not in self._derivs:
+            v = y if b > 0 else x
+            f = self._deriv(a, b - 1) if b > 0 else self._deriv(a - 1, b)
+            # $v\partial_v (f\Phi) = (v\partial_v f + f\, v\partial_v \ln\Phi)\,\Phi$
+            self._derivs[(a, b)] = v * sp.diff(f, v) + f * v * sp.diff(self.log_pgf, v)
+        return self._derivs[(a, b)]
+
+    def moment(self, a: int, b: int) -> sp.Expr:
+        r"""$E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b \Phi |_{x=y=1}$."""
+        if (a, b) not in self._moments:
+            value = self._deriv(a, b).subs({x: 1, y: 1})
+            self._moments[(a, b)] = sp.factor(sp.cancel(sp.together(value)))
+        return self._moments[(a, b)]
+
+    def expect(self, poly: sp.Expr) -> sp.Expr:
+        """E[poly(T, n_2)] for a polynomial in T and n_2."""
+        terms = sp.Poly(sp.expand(poly), T_sym, n2_sym).terms()
+        return sp.factor(sp.cancel(sp.together(sum(c * self.moment(a, b) for (a, b), c in terms))))
+
+    def n2_is_fixed(self) -> bool:
+        """Is n_2 the same in every episode (its variance zero)?"""
+        return sp.cancel(self.moment(0, 2) - self.moment(0, 1) ** 2) == 0
+
+
+@lru_cache(maxsize=64)
+def episode_law(rules: RaceRules) -> EpisodeLaw:
+    return EpisodeLaw(rules)

@@ -1,0 +1,98 @@
+r"""The race one step at a time: a single step sampled, and a plain Python loop.
+
+:func:`one_step` samples the next state and reward of one action;
+:func:`python_loop` runs whole episodes in a per-step Python loop, the
+baseline against which the benchmark measures the vectorised simulation.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from numerics.race.process import Race, _check_start
+from numerics.stats import Moments
+
+
+@dataclass(frozen=True)
+class StepStats:
+    """One step from a state with a given action: next state and reward."""
+
+    next_i: Moments
+    next_t: Moments
+    reward: Moments
+
+
+def one_step(
+    race: Race,
+    state: tuple[int, int],
+    action: int,
+    samples: int,
+    seed: int | np.random.SeedSequence = 0,
+) -> StepStats:
+    """Take ``action`` in ``state`` ``samples`` times; the next state and the reward seen.
+
+    The reward of the step is what the rule pays for it: $-1$ under
+    ``per-step``; under ``terminal``, $-(t+1)$ if the step reaches the goal and
+    $0$ otherwise.
+    """
+    _check_start(race, state, action)
+    i, t = state
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    rng = np.random.Generator(np.random.PCG64(ss))
+    p = race.advance_a1 if action == 1 else race.advance_a2
+    moved = rng.random(samples) < p
+    next_i = i + moved.astype(np.float64)
+    next_t = np.full(samples, t + 1.0)
+    if race.reward == "per-step":
+        reward = np.full(samples, -1.0)
+    else:
+        reward = np.where(next_i >= race.N, -(t + 1.0), 0.0)
+    return StepStats(Moments.of(next_i), Moments.of(next_t), Moments.of(reward))
+
+
+def python_loop(
+    race: Race,
+    episodes: int,
+    *,
+    start: tuple[int, int] = (0, 0),
+    seed: int = 0,
+) -> tuple[int, list[float], list[float]]:
+    """The same process in a plain Python per-step loop (the benchmark's baseline).
+
+    Returns the number of steps, the returns and the REINFORCE estimates.
+    """
+    _check_start(race, start, None)
+    state = np.random.SeedSequence(seed).generate_state(4)
+    rnd = random.Random(int.from_bytes(state.tobytes(), "little")).random
+    lam, N = race.lam, race.N
+    lo, hi = race.cuts
+    inv2, inv1 = 1.0 / lam, 1.0 / (1.0 - lam)
+    per_step = race.reward == "per-step"
+    steps = 0
+    rets: list[float] = []
+    grads: list[float] = []
+    for _ in range(episodes):
+        i, t = start
+        L = 0
+        s0 = 0.0  # $\sum_k \partial_\lambda \ln \pi(a_k)$
+        s1 = 0.0  # $\sum_k k\, \partial_\lambda \ln \pi(a_k)$, k = 0, 1, ...
+        while i < N:
+            u = rnd()
+            s = inv2 if u < lam else -inv1
+            if lo <= u < hi:
+                i += 1
+            s0 += s
+            s1 += L * s
+            L += 1
+        t += L
+        steps += L
+        if per_step:
+            rets.append(-float(L))
+            grads.append(-(L * s0 - s1))  # reward-to-go of step k is $-(L - k)$
+        else:
+            rets.append(-float(t))
+            grads.append(-t * s0)
+    return steps, rets, grads
