@@ -1,4 +1,14 @@
-"""The record every derivation returns: a closed form and the steps to it."""
+"""The record every derivation returns: a closed form, the steps to it, and the checks run.
+
+Steps are written to be read as a worked solution: ``text`` is a sentence in
+words with any math in ``$...$`` LaTeX, and ``expr`` the SymPy object the step
+arrives at, printed by the report.  ``display``, when given, is LaTeX printed
+*from* the step's own objects (say a vector written as a vector) for readers;
+it never carries a value the step did not compute.  Checks that back a
+derivation without being part of the argument (an identity confirmed on
+random worlds, a solution substituted back) go in ``Derivation.checks``, not in
+the steps.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +23,7 @@ class Step:
 
     text: str
     expr: sp.Basic
+    display: str | None = None  # LaTeX printed from ``expr``'s objects, when SymPy's is unclear
 
 
 @dataclass(frozen=True)
@@ -21,7 +32,8 @@ class Derivation:
 
     ``result`` is a SymPy object (an expression, a ``Tuple``, a boolean or an
     ``Eq``); ``steps`` say how it was reached; ``assumptions`` name the domain
-    on which the result holds, in words, for the report.
+    on which the result holds, for the report; ``checks`` say, one sentence
+    each, which independent checks the derivation ran and passed.
     """
 
     id: str
@@ -29,6 +41,4 @@ class Derivation:
     steps: tuple[Step, ...] = field(default=())
     assumptions: str = ""
     witness: dict[str, sp.Basic] | None = None  # for a derived "no": where it fails
-
-    def with_steps(self, *more: Step) -> Derivation:
-        return Derivation(self.id, self.result, self.steps + more, self.assumptions, self.witness)
+    checks: tuple[str, ...] = ()

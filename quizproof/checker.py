@@ -51,6 +51,7 @@ class Outcome:
     problem: str | None = None
     kind: str | None = None
     line: int | None = None
+    checks: list[str] = field(default_factory=list)  # what the derivation confirmed besides
 
 
 # ---------------------------------------------------------------------------
@@ -173,8 +174,8 @@ def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
         if isinstance(d, str):
             slots.append(Outcome(**base, verdict="undecided", title=kind.title, evidence=d))
             continue
-        outcome = Outcome(**base, verdict="undecided", title=kind.title,
-                          expected=latex(d.result), steps=steps_json(d))  # fmt: skip
+        outcome = Outcome(**base, verdict="undecided", title=kind.title, expected=latex(d.result),
+                          steps=steps_json(d), checks=list(d.checks))  # fmt: skip
         slots.append(_Pending(outcome, lambda c=claim, k=kind, x=ctx, d=d: decide(c, k, x, d)))
     return slots, problems
 
@@ -240,7 +241,8 @@ class Form:
             return {**record, "latex": None, "srepr": None, "steps": [], "assumptions": "",
                     "note": d}  # fmt: skip
         return {**record, "latex": latex(d.result), "srepr": sp.srepr(d.result),
-                "steps": steps_json(d), "assumptions": d.assumptions}  # fmt: skip
+                "steps": steps_json(d), "assumptions": d.assumptions,
+                "checks": list(d.checks)}  # fmt: skip
 
 
 def _ids(quiz: Quiz, problem: Problem, fam: Family) -> Iterable[tuple[str, str]]:

@@ -28,4 +28,5 @@ def latex(expr: sp.Basic) -> str:
 
 
 def steps_json(d: Derivation) -> list[dict[str, str]]:
-    return [{"text": s.text, "latex": latex(s.expr)} for s in d.steps]
+    """Each step's sentence and its math (the step's own display, else its expression printed)."""
+    return [{"text": s.text, "latex": s.display or latex(s.expr)} for s in d.steps]

@@ -129,6 +129,7 @@ def test_cli_exit_codes_and_messages(quiz_file, tmp_path):
     assert list(record["claims"][0]) == [
         "id", "part", "answer", "verdict", "expected", "evidence",
         "counterexample", "message", "steps", "slip", "title", "problem", "kind", "line",
+        "checks",
     ]  # fmt: skip
     wrong = run_cli("check", str(quiz_file([("p3c.A.a1", "1")])))
     assert wrong.returncode == 1
