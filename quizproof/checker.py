@@ -93,6 +93,11 @@ def derivation(kind: ClaimKind, ctx: Context) -> Derivation | str:
         return f"the derivation could not be completed for these parameters ({type(err).__name__})"
 
 
+def written(kind: ClaimKind, d: Derivation) -> str:
+    """The derived answer in LaTeX, as the quiz would print it."""
+    return kind.written(d) if kind.written is not None else latex(d.result)
+
+
 # ---------------------------------------------------------------------------
 # Deciding one claim
 
@@ -174,7 +179,7 @@ def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
         if isinstance(d, str):
             slots.append(Outcome(**base, verdict="undecided", title=kind.title, evidence=d))
             continue
-        outcome = Outcome(**base, verdict="undecided", title=kind.title, expected=latex(d.result),
+        outcome = Outcome(**base, verdict="undecided", title=kind.title, expected=written(kind, d),
                           steps=steps_json(d), checks=list(d.checks))  # fmt: skip
         slots.append(_Pending(outcome, lambda c=claim, k=kind, x=ctx, d=d: decide(c, k, x, d)))
     return slots, problems
@@ -240,7 +245,7 @@ class Form:
         if isinstance(d, str):
             return {**record, "latex": None, "srepr": None, "steps": [], "assumptions": "",
                     "note": d}  # fmt: skip
-        return {**record, "latex": latex(d.result), "srepr": sp.srepr(d.result),
+        return {**record, "latex": written(self.kind, d), "srepr": sp.srepr(d.result),
                 "steps": steps_json(d), "assumptions": d.assumptions,
                 "checks": list(d.checks)}  # fmt: skip
 

@@ -92,9 +92,11 @@ class ClaimKind:
     (compared with a derived true or false) or a :data:`Decider`.
     ``simulate`` cross-checks a printed answer against the family's
     simulator; ``None`` when there is nothing numeric to simulate.
-    ``unknowns`` name the quantities the question asks to find (LaTeX heads
-    of the notation, such as ``V^pi``): an answer whose value still contains
-    one restates the question instead of answering it.
+    ``unknowns`` name the quantities the question asks to find (names of
+    functions of the notation, such as ``V^pi``): an answer whose value still
+    contains one restates the question instead of answering it.  ``written``
+    writes a derived result as the quiz would print the answer (an update as an
+    update, ``e(k) \leftarrow ...``); by default the result is printed as is.
     """
 
     name: str
@@ -103,6 +105,7 @@ class ClaimKind:
     decide: str | Decider = "value"
     simulate: Simulator | None = None
     unknowns: tuple[str, ...] = ()
+    written: Callable[[Derivation], str] | None = None
 
 
 @dataclass(frozen=True)
