@@ -85,7 +85,7 @@ Simulator = Callable[["Claim", Context, "SimulationRun"], "ClaimCheck"]
 
 @dataclass(frozen=True)
 class ClaimKind:
-    """One quantity a family derives, and what a printed answer for it means.
+    r"""One quantity a family derives, and what a printed answer for it means.
 
     ``decide`` is ``"value"`` (an expression, a tuple or a chain ``X = Y =
     value``, compared with the derived form on the domain), ``"yesno"``
