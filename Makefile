@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test manual check clean
+.PHONY: test manual manual-zensical manual-tree check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,16 +21,22 @@ test: $(STAMP)
 # Checks every quiz (exit 1 = some printed answer is not verified, which the
 # manual reports as an erratum; exit 2 = a file is unusable, which stops the build).
 check: $(STAMP)
-	@for f in quizzes/*.toml; do \
-	  $(BIN)/quizproof check "$$f"; rc=$$?; \
-	  if [ $$rc -ge 2 ]; then echo "make: $$f is not a usable quiz file" >&2; exit $$rc; fi; \
-	done
+	@$(BIN)/quizproof check quizzes; rc=$$?; \
+	if [ $$rc -ge 2 ]; then echo "make: a quiz file is unusable" >&2; exit $$rc; fi
 
-# The solutions manual: every page is generated from quizzes/*.toml by the hook
-# named in mkdocs.yml; --strict turns any warning (a broken link, a formula that
-# does not render) into a failure.
-manual: check
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+# The solutions manual: `quizproof manual` writes every page, figure and the
+# navigation from quizzes/*.toml and docs/ into build/manual (Markdown with MathML,
+# and its mkdocs.yml); MkDocs-material builds it into site/, Zensical into
+# site-zensical/.  --strict turns any warning (a broken link) into a failure.
+manual-tree: check
+	$(BIN)/quizproof manual --out build/manual
+
+manual: manual-tree
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q -f build/manual/mkdocs.yml --site-dir $(CURDIR)/site
+
+manual-zensical: manual-tree
+	cd build/manual && $(CURDIR)/$(BIN)/zensical build --clean --strict
+	rm -rf site-zensical && mv build/manual/site site-zensical
 
 clean:
-	rm -rf $(VENV) site build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) site site-zensical build *.egg-info .pytest_cache .ruff_cache .quizproof_cache

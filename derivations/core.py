@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 
+class NoClosedForm(Exception):
+    """A derivation that has no closed form for these rules; ``str(err)`` says why, in a line."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation: a sentence and the expression it arrives at."""

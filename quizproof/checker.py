@@ -20,14 +20,15 @@ from typing import Any
 
 import sympy as sp
 
-from derivations.core import Derivation
+from derivations.core import Derivation, NoClosedForm
 from quizproof import registry
+from quizproof.cache import cached
 from quizproof.decide import DECIDERS, decide_value
 from quizproof.family import ClaimKind, Context, Family, FamilyError
 from quizproof.model import Claim, Problem, Quiz, load_quiz
 from quizproof.notation import NotationError
 from quizproof.pool import run_bounded
-from quizproof.printing import latex, steps_json
+from quizproof.printing import latex, rendered, steps_json
 
 VERDICTS = ("verified", "refuted", "circular", "undecided", "invalid", "unsupported")
 DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT") or 5.0)
@@ -85,12 +86,23 @@ def prepare(quiz: Quiz) -> Prepared:
     return Prepared(quiz, contexts, errors)
 
 
-def derivation(kind: ClaimKind, ctx: Context) -> Derivation | str:
-    """The kind's derivation for these parameters, or why it could not be done (one line)."""
-    try:
-        return kind.derive(ctx)
-    except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
-        return f"the derivation could not be completed for these parameters ({type(err).__name__})"
+def derivation(problem: Problem, kind: ClaimKind, ctx: Context) -> Derivation | str:
+    """The kind's derivation for the problem's parameters, or why there is none (one line).
+
+    Cached on disk (:mod:`quizproof.cache`) by family, kind and variant table.
+    """
+
+    def compute() -> Derivation | str:
+        try:
+            return rendered(kind.derive(ctx))
+        except NoClosedForm as err:
+            return str(err)
+        except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
+            return (
+                f"the derivation could not be completed for these parameters ({type(err).__name__})"
+            )
+
+    return cached((problem.family, kind.name, problem.table), kind.derive.__module__, compute)
 
 
 def written(kind: ClaimKind, d: Derivation) -> str:
@@ -175,7 +187,7 @@ def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
             continue
         kind = fam.kinds[claim.kind]
         ctx = prepared.contexts[claim.problem]
-        d = derivation(kind, ctx)
+        d = derivation(quiz.problem(claim.problem), kind, ctx)
         if isinstance(d, str):
             slots.append(Outcome(**base, verdict="undecided", title=kind.title, evidence=d))
             continue
@@ -270,7 +282,9 @@ def derive(quiz: Quiz) -> tuple[list[Form], list[str]]:
             continue
         fam = registry.family(problem.family)
         for cid, kind in _ids(quiz, problem, fam):
-            forms.append(Form(cid, problem, fam.kinds[kind], derivation(fam.kinds[kind], ctx)))
+            forms.append(
+                Form(cid, problem, fam.kinds[kind], derivation(problem, fam.kinds[kind], ctx))
+            )
     problems = [f"{quiz.path}: {msg}" for msg in prepared.errors.values()]
     return forms, problems
 

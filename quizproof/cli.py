@@ -12,61 +12,74 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from collections import Counter
+import time
+from pathlib import Path
 
-from quizproof import registry
-from quizproof.checker import DEFAULT_TIMEOUT, QuizCheck, check, derive
+from quizproof import registry, report
+from quizproof.checker import DEFAULT_TIMEOUT, check_all, derive
 from quizproof.model import QuizFileError, load_quiz
 from quizproof.output import emit
-from quizproof.simulation import QuizSimulation, bench, simulate
-
-SYMBOL = {
-    "verified": "ok",
-    "refuted": "WRONG",
-    "circular": "CIRC",
-    "undecided": "??",
-    "invalid": "BAD",
-    "unsupported": "--",
-}
+from quizproof.report import Unusable
 
 
-def _print_check(result: QuizCheck) -> None:
-    quiz = result.quiz
-    source = f" ({quiz.source})" if quiz.source else ""
-    print(f"{quiz.title}{source}: {quiz.path}")
-    width = max([len(o.id) for o in result.outcomes] + [5])
-    for o in result.outcomes:
-        print(f"  {o.id:<{width}}  {o.part:<5}  {o.verdict:<11}  {SYMBOL[o.verdict]}")
-        detail = []
-        if o.verdict != "verified":
-            detail.append(f"printed: {o.answer}")
-            if o.expected is not None:
-                detail.append(f"derived: {o.expected}")
-        if o.counterexample:
-            cx = o.counterexample
-            at = ", ".join(f"{k} = {v}" for k, v in cx["point"].items())
-            detail.append(f"at {at}: printed gives {cx['claimed']}, derived gives {cx['derived']}")
-        if o.slip:
-            detail.append(f"likely slip: {o.slip}")
-        if o.message:
-            detail.append(o.message)
-        if o.verdict == "undecided" and o.evidence:
-            detail.append(o.evidence)
-        for line in detail:
-            print(
-                textwrap.indent(
-                    textwrap.fill(line, 96, subsequent_indent="    "), " " * (width + 6)
-                )
-            )
-    counts = Counter(o.verdict for o in result.outcomes)
-    summary = ", ".join(f"{counts[v]} {v}" for v in SYMBOL if counts[v])
-    print(f"  {len(result.outcomes)} claims: {summary or 'none'}")
+def quiz_files(paths: list[str]) -> tuple[list[Path], list[Unusable]]:
+    """The quiz files named: files as given, directories searched recursively for ``*.toml``."""
+    files, unusable = [], []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.toml") if p.is_file())
+            if not found:
+                unusable.append(Unusable(name, f"{name}: no quiz files (*.toml) in this folder"))
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            unusable.append(Unusable(name, f"{name}: no such file"))
+    return files, unusable
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = check(load_quiz(args.file), timeout=args.timeout)
-    emit(args.json, result.as_json(), lambda: _print_check(result), result.problems)
-    return result.exit_code
+    started = time.perf_counter()
+    files, unusable = quiz_files(args.paths)
+    quizzes = []
+    for path in files:
+        try:
+            quizzes.append(load_quiz(path))
+        except QuizFileError as err:
+            unusable.append(Unusable(str(path), str(err)))
+    results = check_all(quizzes, timeout=args.timeout)
+    fmt = "json" if args.json else args.format
+    single = len(args.paths) == 1 and len(files) == 1 and not Path(args.paths[0]).is_dir()
+    problems = [line for r in results for line in r.problems]
+    problems += [f"quizproof: {u.message}" for u in unusable]
+    if fmt == "json":
+        if single and results:
+            record = results[0].as_json()
+        else:
+            record = {
+                "files": [r.as_json() for r in results],
+                "unusable": [{"file": u.path, "message": u.message} for u in unusable],
+            }
+        emit(True, record, lambda: None, problems)
+    else:
+
+        def show() -> None:
+            if fmt == "github":
+                for line in report.github(results, unusable):
+                    print(line)
+            for r in results:
+                report.print_check(r)
+            if not single:
+                report.print_summary(results, unusable)
+
+        emit(False, None, show, problems)
+    if args.junit_xml:
+        Path(args.junit_xml).write_bytes(
+            report.junit(results, unusable, time.perf_counter() - started)
+        )
+    codes = [r.exit_code for r in results] + [2] * bool(unusable)
+    return max(codes, default=2)
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -84,7 +97,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     return 2 if problems else 0
 
 
-def _print_simulation(result: QuizSimulation) -> None:
+def _print_simulation(result) -> None:
     from numerics.stats import FALSE_ALARM
 
     quiz = result.quiz
@@ -112,6 +125,8 @@ def _print_simulation(result: QuizSimulation) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from quizproof.simulation import simulate  # numpy and the simulators: only when simulating
+
     quiz = load_quiz(args.file)
     result = simulate(quiz, args.samples, args.seed)
     emit(args.json, result.as_json(), lambda: _print_simulation(result), result.problems)
@@ -119,6 +134,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from quizproof.simulation import bench
+
     result = bench(repeats=args.repeats)
 
     def show() -> None:
@@ -129,6 +146,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 print(f"  {key.replace('_', ' '):<28} {shown}")
 
     emit(args.json, result, show)
+    return 0
+
+
+def cmd_manual(args: argparse.Namespace) -> int:
+    from quizproof.manual.generate import write_tree  # plotting and tables: only for the manual
+
+    root = Path(args.root)
+    config = Path(args.config) if args.config else root / "mkdocs.yml"
+    nav = write_tree(root, Path(args.out), config, samples=args.samples)
+    print(f"quizproof: the manual ({len(nav)} sections) is in {args.out}")
     return 0
 
 
@@ -180,9 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive, decide and cross-check the printed answers of a quiz.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="decide every claim of a quiz file against its derivation")
-    p.add_argument("file")
+    p = sub.add_parser("check", help="decide every claim of quiz files against their derivations")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="quiz files, or folders of them")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument(
+        "--format", choices=("text", "json", "github"), default="text",
+        help="text tables (default), one JSON object, or GitHub workflow annotations",
+    )  # fmt: skip
+    p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT,
         help="seconds per claim (default %(default)s)",
@@ -205,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--repeats", type=_at_least_two, default=5, help="rounds (median reported)")
     p.set_defaults(run=cmd_bench)
+    p = sub.add_parser("manual", help="write the solutions manual as a Markdown tree")
+    p.add_argument("--out", required=True, help="the folder to write (docs/ and mkdocs.yml)")
+    p.add_argument("--root", default=".", help="the project: quizzes/ and docs/ (default: .)")
+    p.add_argument("--config", help="site settings to start from (default: ROOT/mkdocs.yml)")
+    p.add_argument("--samples", type=_at_least_two, default=None, help="samples per simulation")
+    p.set_defaults(run=cmd_manual)
     p = sub.add_parser("families", help="list the installed problem families and their claims")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(run=cmd_families)

@@ -28,6 +28,7 @@ model, manual) names no family: it finds them all through
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -158,6 +159,21 @@ class Family:
                 if k == kind:
                     return cid
         return kind
+
+
+def lazy(target: str) -> Callable[..., Any]:
+    """``"package.module:function"``, imported on its first call.
+
+    For the parts of a binding that only some commands use (its figures, its
+    simulations), so that checking a quiz does not import plotting or tables.
+    """
+    module, _, name = target.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = target
+    return call
 
 
 def kinds(*items: ClaimKind) -> dict[str, ClaimKind]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from derivations.core import Derivation
+from derivations.core import Derivation, Step
 
 
 class _Printer(LatexPrinter):
@@ -30,3 +30,13 @@ def latex(expr: sp.Basic) -> str:
 def steps_json(d: Derivation) -> list[dict[str, str]]:
     """Each step's sentence and its math (the step's own display, else its expression printed)."""
     return [{"text": s.text, "latex": s.display or latex(s.expr)} for s in d.steps]
+
+
+def rendered(d: Derivation) -> Derivation:
+    """The derivation with each step's math printed once, for the cache and the report.
+
+    Rebuilding SymPy objects is slow; printed steps are strings.  The result
+    stays a SymPy object: answers are decided against it.
+    """
+    steps = tuple(Step(s.text, sp.S.Zero, s.display or latex(s.expr)) for s in d.steps)
+    return Derivation(d.id, d.result, steps, d.assumptions, d.witness, d.checks)

@@ -18,7 +18,6 @@ from quizproof.manual.data import QuizData, collect
 # An OpenType math font for the MathML, shipped inside a PyPI package and copied
 # into the site at build time (the stylesheet loads it from here).
 MATH_FONT = ("ziamath", "fonts/STIXTwoMath-Regular.ttf", "fonts/STIXTwoMath-Regular.ttf")
-HOWTO = "how-to-write-a-variant.md"
 
 
 def base_links(quiz: QuizData, bases: list[QuizData]) -> dict[str, str]:
@@ -45,9 +44,9 @@ def base_links(quiz: QuizData, bases: list[QuizData]) -> dict[str, str]:
     return out
 
 
-def build_site(root: Path) -> tuple[dict[str, str | bytes], list[Any]]:
+def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | bytes], list[Any]]:
     """Every generated file (source path -> content) and the navigation."""
-    quizzes = collect(root / "quizzes")
+    quizzes = collect(root / "quizzes", samples=samples)
     out: dict[str, str | bytes] = {}
     nav: list[Any] = [{"Overview": "index.md"}]
     overview_figs = figures.overview_figures(quizzes)
@@ -73,7 +72,6 @@ def build_site(root: Path) -> tuple[dict[str, str | bytes], list[Any]]:
         nav.append({quiz.title: section})
     if variants:
         nav.append({"Variants": variants})
-    nav.append({"How to write a new variant": HOWTO})
     for fig in all_figs:
         out[fig.src_uri] = fig.svg
     package, inside, dest = MATH_FONT

@@ -1,11 +1,12 @@
-r"""TeX to MathML at build time, so the manual's math needs no script and no network.
+r"""TeX to MathML when the manual is written, so its math needs no script, no network and no
+particular site generator.
 
-Markdown pages write math as ``$...$`` (inline) and ``$$...$$`` (display);
-``pymdownx.arithmatex`` in generic mode protects it from Markdown and leaves it
-as ``<span class="arithmatex">\(...\)</span>`` or
-``<div class="arithmatex">\[...\]</div>``.  :func:`render_math_html` replaces each
-of those with presentation MathML from :mod:`latex2mathml`, which every current
-browser lays out natively.  A formula the converter cannot translate completely
+Pages write math as ``$...$`` (inline) and ``$$...$$`` (display) in Markdown, and as
+placeholders ``<span class="arithmatex">\(...\)</span>`` /
+``<div class="arithmatex">\[...\]</div>`` in their raw-HTML parts.
+:func:`markdown_to_mathml` replaces all of them, outside code, with presentation
+MathML from :mod:`latex2mathml`, which every current browser lays out natively;
+the Markdown that reaches the site generator holds no TeX at all.  A formula the converter cannot translate completely
 (an unknown command survives as ``\name`` in a token) raises
 :class:`MathRenderError`, so a strict build fails rather than showing raw TeX.
 """
@@ -82,3 +83,39 @@ def render_math_html(
         return _convert(match, False)
 
     return _INLINE.sub(_inline, _DISPLAY.sub(_block, page_html))
+
+
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.DOTALL | re.MULTILINE)
+_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+_DISPLAY_MD = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+_INLINE_MD = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\$)")
+
+
+def markdown_to_mathml(text: str, on_error: Callable[[MathRenderError], None] | None = None) -> str:
+    """A Markdown page with every formula outside code (``$``, ``$$``, placeholders) as MathML."""
+
+    def convert(tex: str, display: bool) -> str:
+        try:
+            out = tex_to_mathml(tex, display=display)
+        except MathRenderError as err:
+            if on_error is None:
+                raise
+            on_error(err)
+            return html.escape(tex)
+        return f'\n\n<div class="qp-math-display">{out}</div>\n\n' if display else out
+
+    def prose(part: str) -> str:
+        part = render_math_html(part, on_error)
+        part = _DISPLAY_MD.sub(lambda m: convert(m.group(1), True), part)
+        return _INLINE_MD.sub(lambda m: convert(m.group(1), False), part)
+
+    def outside(pattern: re.Pattern[str], part: str, inner) -> str:
+        out, last = [], 0
+        for m in pattern.finditer(part):
+            out.append(inner(part[last : m.start()]))
+            out.append(m.group(0))
+            last = m.end()
+        out.append(inner(part[last:]))
+        return "".join(out)
+
+    return outside(_FENCE, text, lambda part: outside(_CODE, part, prose))

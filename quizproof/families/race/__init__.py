@@ -21,10 +21,10 @@ from derivations import race
 from derivations.core import Derivation
 from derivations.race import policy_gradient as pg
 from quizproof.decide import decide_value
-from quizproof.families.race import manual, signs, simulate
+from quizproof.families.race import signs, simulate
 from quizproof.families.race.notation import UNKNOWNS
 from quizproof.families.race.variants import prepare
-from quizproof.family import ClaimKind, Context, Family, Legacy, ManualContent, kinds
+from quizproof.family import ClaimKind, Context, Family, Legacy, ManualContent, kinds, lazy
 from quizproof.model import Claim
 
 
@@ -117,10 +117,10 @@ FAMILY = Family(
     table="race",
     legacy=LEGACY,
     manual=ManualContent(
-        restatement=manual.restatement,
-        rules=manual.rules,
-        figures=manual.figures,
-        tables=manual.tables,
+        restatement=lazy("quizproof.families.race.manual:restatement"),
+        rules=lazy("quizproof.families.race.manual:rules"),
+        figures=lazy("quizproof.families.race.manual:figures"),
+        tables=lazy("quizproof.families.race.manual:tables"),
     ),
-    bench=simulate.bench,
+    bench=lazy("quizproof.families.race.simulate:bench"),
 )

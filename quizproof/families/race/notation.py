@@ -15,6 +15,7 @@ import sympy as sp
 
 from derivations import race
 from derivations.race import N, RaceRules, i, lam, t
+from quizproof.cache import cached
 from quizproof.notation import BASE_FUNCTIONS, SUBJECT, Application, NotationError, Scope, sigmoid
 
 A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
@@ -36,9 +37,19 @@ def _action(arg: sp.Basic, name: str) -> int:
     return ACTIONS[arg]
 
 
+def form(rules: RaceRules, which: str, action: int = 0) -> sp.Basic:
+    """The derived V, Q or A of these rules, derived once and kept in the derivation cache."""
+
+    def compute() -> sp.Basic:
+        if which == "V":
+            return race.value_function(rules).result
+        return (race.q_value if which == "Q" else race.advantage)(rules, action).result
+
+    return cached(("race", "notation", which, action, repr(rules)), __name__, compute)
+
+
 def scope_for(rules: RaceRules) -> Scope:
-    """The race's notation table, with V, Q, A and R evaluated from their derivations."""
-    V = race.value_lambda(rules)
+    """The race's notation table, with V, Q, A and R evaluated (when read) from derivations."""
 
     def value(app: Application) -> sp.Basic:
         args = app.args
@@ -46,7 +57,7 @@ def scope_for(rules: RaceRules) -> Scope:
             args = tuple(args[0])
         if len(args) != 2 or app.bar is not None:
             raise NotationError("V takes a state: V(i, t) or V((i, t))")
-        return V(*args)
+        return form(rules, "V").subs({i: args[0], t: args[1]}, simultaneous=True)
 
     def state_action(which: str):
         def apply(app: Application) -> sp.Basic:
@@ -54,18 +65,16 @@ def scope_for(rules: RaceRules) -> Scope:
                 raise NotationError(f"{which} takes a state and an action: {which}((i, t), a_1)")
             ii, tt = _state(app.args[0], which)
             action = _action(app.args[1], which)
-            if which == "Q":
-                form = race.q_value(rules, action).result
-            elif which == "A":
-                form = race.advantage(rules, action).result
+            if which in ("Q", "A"):
+                derived = form(rules, which, action)
             else:
                 last = race.last_reward(rules, action)
                 ordinary = rules.step_reward
                 if sp.simplify(ii - (N - 1)) == 0:
-                    form = last
+                    derived = last
                 else:
-                    form = sp.Piecewise((last, sp.Eq(i, N - 1)), (ordinary, True))
-            return form.subs({i: ii, t: tt}, simultaneous=True)
+                    derived = sp.Piecewise((last, sp.Eq(i, N - 1)), (ordinary, True))
+            return derived.subs({i: ii, t: tt}, simultaneous=True)
 
         return apply
 
