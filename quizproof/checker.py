@@ -53,6 +53,8 @@ class Outcome:
     kind: str | None = None
     line: int | None = None
     checks: list[str] = field(default_factory=list)  # what the derivation confirmed besides
+    printed: str | None = None  # the answer as the quiz prints it, when it differs from ``answer``
+    given: bool = False  # stated in the question: a check of the question, not an answer
 
 
 # ---------------------------------------------------------------------------
@@ -172,6 +174,7 @@ def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
         base = {
             "id": claim.id, "part": claim.part, "answer": claim.answer,
             "problem": claim.problem, "kind": claim.kind, "line": claim.line,
+            "printed": claim.printed, "given": claim.given,
         }  # fmt: skip
         error = claim.error or prepared.errors.get(claim.problem or "")
         if error:

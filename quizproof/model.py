@@ -42,7 +42,17 @@ from typing import Any
 
 from quizproof import registry
 
-CLAIM_KEYS = {"id", "part", "answer", "note", "problem", "definition"}
+CLAIM_KEYS = {
+    "id",
+    "part",
+    "answer",
+    "note",
+    "problem",
+    "definition",
+    "printed",
+    "given",
+    "paraphrase",
+}
 QUIZ_KEYS = {"title", "source", "course", "url", "note"}
 PROBLEM_KEYS = {"family", "title", "note"}
 
@@ -80,6 +90,14 @@ class Claim:
     error: str | None = None
     line: int | None = None  # the line of its answer in the file
     definition: bool = False  # the question asks for a definition: naming quantities answers it
+    printed: str | None = None  # the answer exactly as the quiz prints it (when it differs)
+    given: bool = False  # stated in the question, not answered: a check of the question
+    paraphrase: str | None = None  # why ``printed`` is not the quiz's text word for word
+
+    @property
+    def shown(self) -> str:
+        """What readers see: the printed text, or the answer when it is printed as it is."""
+        return self.printed if self.printed is not None else str(self.answer)
 
 
 @dataclass(frozen=True)
@@ -237,14 +255,21 @@ def _claim(n: int, entry: dict[str, Any], problems, explicit: bool, line: int | 
         error = "part must be a string"
     elif set(entry) - CLAIM_KEYS:
         error = f"unknown key(s): {', '.join(sorted(set(entry) - CLAIM_KEYS))}"
-    elif not isinstance(entry.get("definition", False), bool):
-        error = "definition must be true or false"
+    elif any(not isinstance(entry.get(k, False), bool) for k in ("definition", "given")):
+        error = "definition and given must be true or false"
+    elif any(not isinstance(entry.get(k, ""), str) for k in ("printed", "paraphrase")):
+        error = "printed and paraphrase must be strings"
     part = part if isinstance(part, str) else ""
     problem, kind = None, None
     if error is None:
         problem, kind, error = _resolve(cid, entry.get("problem"), problems, explicit)
-    definition = entry.get("definition") is True
-    return Claim(n, label, part, answer, problem, kind, error, line, definition)
+    return Claim(
+        n, label, part, answer, problem, kind, error, line,
+        definition=entry.get("definition") is True,
+        printed=entry.get("printed") if isinstance(entry.get("printed"), str) else None,
+        given=entry.get("given") is True,
+        paraphrase=entry.get("paraphrase") if isinstance(entry.get("paraphrase"), str) else None,
+    )  # fmt: skip
 
 
 def _resolve(cid: str, named: Any, problems, explicit: bool):

@@ -36,3 +36,57 @@ def quiz_file(tmp_path):
         return write_quiz(tmp_path / "quiz.toml", claims, extra, title)
 
     return write
+
+
+# ---------------------------------------------------------------------------
+# The manual, written and built once per test session (shared by xdist workers)
+
+MANUAL_SAMPLES = 4000  # small simulations: the manual's pages, not its statistics, are tested
+
+
+@pytest.fixture(scope="session")
+def manual_sites(tmp_path_factory, worker_id):
+    """The repository's manual: its Markdown tree and both sites, built once per session.
+
+    Returns a dict with ``tree`` (the folder ``quizproof manual`` wrote), ``mkdocs``
+    and ``zensical`` (the built sites; ``zensical`` is None when it is not installed).
+    """
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    base = shared / "manual-sites"
+    with FileLock(str(shared / "manual-sites.lock")):
+        done = base / "done.json"
+        if not done.exists():
+            _build_manual(base)
+        import json
+
+        return {k: (Path(v) if v else None) for k, v in json.loads(done.read_text()).items()}
+
+
+def _build_manual(base):
+    import json
+    import shutil
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from quizproof.manual.generate import write_tree
+
+    if base.exists():
+        shutil.rmtree(base)
+    tree = base / "tree"
+    write_tree(ROOT, tree, ROOT / "mkdocs.yml", samples=MANUAL_SAMPLES)
+    config = load_config(str(tree / "mkdocs.yml"), site_dir=str(base / "mkdocs"), strict=True)
+    mkdocs_build(config)  # raises on any warning in strict mode
+    zensical = shutil.which("zensical", path=str(Path(sys.executable).parent))
+    site_z = None
+    if zensical:
+        subprocess.run([zensical, "build", "--clean", "--strict"], cwd=tree, check=True,
+                       capture_output=True, timeout=300)  # fmt: skip
+        site_z = base / "zensical"
+        shutil.move(str(tree / "site"), str(site_z))
+    record = {"tree": str(tree), "mkdocs": str(base / "mkdocs"), "zensical": str(site_z or "")}
+    (base / "done.json").write_text(json.dumps(record))

@@ -150,47 +150,34 @@ def test_every_printed_answer_of_quiz4_renders_to_mathml():
             assert not re.search(r">\\[A-Za-z]", out), claim["id"]
 
 
-def build_site(project: Path, site_dir: Path, files: dict[str, str]) -> list[data.QuizData]:
-    """Build the manual with ``mkdocs build --strict`` semantics into ``site_dir``.
-
-    The build runs on a copy of the project whose ``quizzes/`` holds just ``files``.
-    Returns the quizzes the site was built from.
-    """
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-
-    project.mkdir(parents=True, exist_ok=True)
-    hook = str(ROOT / "quizproof" / "manual" / "hook.py")
-    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config_file = project / "mkdocs.yml"
-    config_file.write_text(text.replace("quizproof/manual/hook.py", hook), encoding="utf-8")
-    (project / "docs").symlink_to(ROOT / "docs", target_is_directory=True)
-    (project / "quizzes").mkdir()
-    for name, body in files.items():
-        (project / "quizzes" / name).write_text(body, encoding="utf-8")
-    config = load_config(str(config_file), site_dir=str(site_dir), strict=True)
-    mkdocs_build(config)  # raises mkdocs.exceptions.Abort on any warning in strict mode
-    return data.collect(project / "quizzes", samples=SAMPLES)
+def test_the_tree_is_generator_independent_markdown_with_mathml(manual_sites):
+    tree = manual_sites["tree"]
+    pages_md = {p.relative_to(tree / "docs").as_posix(): p.read_text() for p in tree.rglob("*.md")}
+    assert {"index.md", "quiz4/index.md", "how-to-write-a-variant.md"} <= set(pages_md)
+    assert {f"quiz4/problem-{n}.md" for n in "123"} <= set(pages_md)
+    for name, text in pages_md.items():
+        outside_code = re.sub(r"```.*?```|`[^`]*`", "", text, flags=re.DOTALL)
+        assert "arithmatex" not in outside_code, name
+        assert not re.search(r"(?<!\\)\$[^$\s]", outside_code), f"TeX left in {name}"
+    assert "<math " in pages_md["quiz4/problem-3.md"]
+    config = (tree / "mkdocs.yml").read_text()
+    assert "hooks" not in config
+    assert "nav:" in config
 
 
-def test_site_builds_strict_with_every_claim_and_no_tex_left(tmp_path):
-    quizzes = build_site(tmp_path / "project", tmp_path / "site", quiz_files())
-    site = tmp_path / "site"
-    pages_html = {
-        p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")
+def test_both_generators_build_the_same_pages(manual_sites):
+    if manual_sites["zensical"] is None:
+        pytest.skip("zensical is not installed: pip install -e '.[docs]'")
+    names = {
+        site: {
+            p.relative_to(manual_sites[site]).as_posix() for p in manual_sites[site].rglob("*.html")
+        }
+        for site in ("mkdocs", "zensical")
     }
-    expected = {"index.html", "how-to-write-a-variant.html", "variants/small-slow-a2.html"}
-    expected |= {"small/index.html"} | {f"small/problem-{n}.html" for n in "23"}
-    assert expected <= set(pages_html)
-    everything = "".join(pages_html.values())
-    assert 'class="arithmatex"' not in everything
-    for quiz in quizzes:
-        for claim in quiz.claims:
-            assert f'id="{html.claim_anchor(claim.key)}"' in everything, claim.id
-    assert "qp-erratum" in pages_html["small/problem-2.html"]
-    assert pages_html["small/problem-3.html"].count('class="dataframe qp-table qp-cross"') == 2
-    assert "seed 0" in pages_html["small/problem-3.html"]
-    assert (site / "figures" / "overview-verdicts.svg").read_bytes().startswith(b"<?xml")
+    assert {n for n in names["mkdocs"] if n != "404.html"} <= names["zensical"]
+    problem3 = (manual_sites["zensical"] / "quiz4" / "problem-3.html").read_text()
+    assert "qp-erratum" not in problem3
+    assert "<math" in problem3
 
 
 def test_variance_ratio_table_evaluates_the_derived_form_exactly(quizzes):

@@ -1,14 +1,21 @@
-"""The built manual, opened page by page in headless Chromium.
+"""The built manual, opened page by page in headless Chromium, on both site generators.
 
-The site is built into a temporary folder, served on 127.0.0.1 by a thread of
+The manual is written once per session (``manual_sites`` in conftest), built by
+MkDocs-material and by Zensical, served on 127.0.0.1 by a thread of
 :mod:`http.server`, and every page is loaded by Debian's ``chromium`` driven by
-Playwright.  Each page must load with no console error and no request leaving
-127.0.0.1, show no raw TeX, lay out its MathML, load its figures, and give every
-refuted claim an erratum box.  One full-page screenshot per page is kept under
-``test-output/manual/`` (git-ignored).
+Playwright at 390 px and 1280 px wide, light and dark.  On every page:
 
-Without a browser the test skips with one line saying how to enable it; under
-CI (``CI=true``) a missing browser is a failure.
+- no console error, no request leaving 127.0.0.1, every image loaded;
+- no horizontal page overflow;
+- no element of the content column overlaps the navigation or the table of contents;
+- no formula wider than its container unless the container scrolls;
+- no raw TeX, no ``NaN``, no ASCII operators (``<=``, ``||``, ``<-``) outside code;
+- every figure has a caption and alt text; every refuted claim an erratum box.
+
+Every claim of every quiz file is found on its page.  A full-page screenshot of
+each page in each view is kept under ``test-output/manual/`` (git-ignored).
+Without a browser the test skips with one line saying how to enable it; under CI
+(``CI=true``) a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -24,23 +31,24 @@ from urllib.parse import urlparse
 
 import pytest
 
-from quizproof.manual import html, pages
+from quizproof.manual.html import claim_anchor
+from quizproof.model import load_quiz
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "manual"
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
 HOW_TO_ENABLE = (
     "browser test of the manual skipped: install Debian's chromium "
     "(apt-get install chromium) and the test extra (pip install -e '.[test]') to run it"
 )
+# (site, width, colour scheme): every page is measured in each view.
+VIEWS = [
+    ("mkdocs", 1280, "light"), ("mkdocs", 390, "light"), ("mkdocs", 1280, "dark"),
+    ("mkdocs", 390, "dark"), ("zensical", 1280, "light"), ("zensical", 390, "dark"),
+]  # fmt: skip
 
 
 def _need(ok: bool, why: str) -> None:
@@ -54,6 +62,10 @@ def _need(ok: bool, why: str) -> None:
 def _chromium() -> str:
     path = os.environ.get("QUIZPROOF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     _need(Path(path).is_file(), f"no chromium at {path}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _need(False, "playwright is not installed")
     return path
 
 
@@ -62,130 +74,140 @@ class _Quiet(SimpleHTTPRequestHandler):
         del format, args
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, list]]:
-    """The manual built and served on 127.0.0.1: (base URL, site folder, quizzes)."""
-    chromium = _chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _need(False, "playwright is not installed")
-    try:  # tests/ is on sys.path (pytest's default) or is a package
-        import test_manual
-    except ImportError:
-        from tests import test_manual
-
-    tmp = tmp_path_factory.mktemp("manual")
-    # The repository's quiz files, checked for real, plus a variant of the test's own
-    # so that a variant page is opened even before the repository ships one.
-    files = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "quizzes").glob("*.toml")}
-    files.setdefault("test-variant.toml", test_manual.VARIANT_TOML)
-    quizzes = test_manual.build_site(tmp / "project", tmp / "site", files)
-    handler = functools.partial(_Quiet, directory=str(tmp / "site"))
+def _serve(folder: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", tmp / "site", quizzes, chromium
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
 
 
-# Text of a page outside code blocks; TeX left unrendered shows up as a backslash
-# command or a math delimiter there.
-_VISIBLE_TEXT = """() => {
-  const root = document.querySelector('article') || document.body;
-  const copy = root.cloneNode(true);
-  copy.querySelectorAll('pre, code, script, style, .headerlink').forEach(e => e.remove());
-  return copy.textContent;
+# Facts of a rendered page, measured in the browser.
+_PAGE_FACTS = r"""() => {
+  const article = document.querySelector('article') || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, .headerlink, math').forEach(e => e.remove());
+  const text = copy.textContent;
+  const visible = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const boxes = [...document.querySelectorAll(
+      '.md-sidebar--primary .md-sidebar__scrollwrap, .md-sidebar--secondary .md-sidebar__scrollwrap')]
+      .filter(visible).map(e => e.getBoundingClientRect())
+      .filter(r => r.left < window.innerWidth && r.right > 0);
+  const overlaps = [];
+  for (const el of article.querySelectorAll('table, .qp-claim, .qp-answers, figure, .qp-math-display, p')) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    for (const b of boxes) {
+      if (r.left < b.right - 1 && r.right > b.left + 1 && r.top < b.bottom - 1 && r.bottom > b.top + 1) {
+        overlaps.push((el.className || el.tagName) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+        break; }
+    }
+  }
+  const scrolls = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p).overflowX;
+      if ((s === 'auto' || s === 'scroll') && p.getBoundingClientRect().width > 0) return true; }
+      return false; };
+  const wide = [...article.querySelectorAll('math')].filter(m => {
+      const box = m.parentElement.getBoundingClientRect(); const r = m.getBoundingClientRect();
+      return r.width > box.width + 1 && !scrolls(m); }).map(m => m.getAttribute('alttext'));
+  return {
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    text, overlaps, wide,
+    flatMath: [...document.querySelectorAll('math')].filter(m => {
+        const r = m.getBoundingClientRect(); return visible(m.parentElement) && (r.width === 0 || r.height === 0); })
+        .map(m => m.getAttribute('alttext')),
+    images: [...document.images].map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0})),
+    figures: [...document.querySelectorAll('figure')].map(f => ({
+        caption: (f.querySelector('figcaption') || {}).textContent || '',
+        alt: (f.querySelector('img') || {}).alt || ''})),
+    claims: [...document.querySelectorAll('section.qp-claim')].map(s => ({
+        id: s.id, refuted: s.classList.contains('qp-claim--refuted'),
+        erratum: s.querySelector('.qp-erratum') !== null})),
+  };
 }"""
-_PAGE_FACTS = """() => ({
-  arithmatex: document.querySelectorAll('.arithmatex').length,
-  math: document.querySelectorAll('math').length,
-  flatMath: [...document.querySelectorAll('math')]
-      .filter(m => { const r = m.getBoundingClientRect(); return r.width === 0 || r.height === 0; })
-      .map(m => m.getAttribute('alttext')),
-  images: [...document.images].map(i => ({src: i.getAttribute('src'),
-                                          ok: i.complete && i.naturalWidth > 0})),
-  figures: document.querySelectorAll('figure.qp-figure img').length,
-  claims: [...document.querySelectorAll('section.qp-claim')].map(s => ({
-      id: s.id,
-      refuted: s.classList.contains('qp-claim--refuted'),
-      derived: s.classList.contains('qp-claim--verified') || s.classList.contains('qp-claim--refuted'),
-      erratum: s.querySelector('.qp-erratum') !== null,
-      badge: s.querySelector('.qp-badge') !== null,
-      steps: s.querySelector('.qp-steps') !== null,
-      crosscheck: s.querySelector('.qp-crosscheck') !== null})),
-})"""
-_RAW_TEX = ("\\", "$")  # any backslash or dollar outside code is TeX left unrendered
+ASCII = ("<=", ">=", "||", "<-", "->", "NaN", "\\", "$")
 
 
-def test_every_page_renders_in_chromium(served):
+def _expected_claims() -> set[tuple[str, str]]:
+    """(page, anchor) of every claim of every quiz file, from the files alone."""
+    out = set()
+    for path in sorted((ROOT / "quizzes").glob("*.toml")):
+        quiz = load_quiz(path)
+        slug = path.stem.lower()
+        for c in quiz.claims:
+            page = (
+                f"variants/{slug}.html" if quiz.is_variant else f"{slug}/problem-{c.problem}.html"
+            )
+            out.add((page, claim_anchor(f"{c.problem}-{c.id}")))
+    return out
+
+
+@pytest.mark.parametrize(("site", "width", "scheme"), VIEWS)
+def test_every_page_holds_its_layout(manual_sites, site, width, scheme):
     from playwright.sync_api import sync_playwright
 
-    base, site, quizzes, chromium = served
-    names = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
-        old.unlink()
+    chromium = _chromium()
+    folder = manual_sites[site]
+    if folder is None:
+        pytest.skip(f"{site} is not installed")
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
+    names = [n for n in names if n != "404.html"]
+    shots = SHOTS / f"{site}-{width}-{scheme}"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
     problems: list[str] = []
-    seen_claims: set[tuple[str, str]] = set()
-    figures = 0
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        outside: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for base in _serve(folder):
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+            errors: list[str] = []
+            outside: list[str] = []
 
-        def route(r):
-            if urlparse(r.request.url).hostname == "127.0.0.1":
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
+            def route(r, outside=outside):
+                if urlparse(r.request.url).hostname == "127.0.0.1":
+                    r.continue_()
+                else:
+                    outside.append(r.request.url)
+                    r.abort()
 
-        page.route("**/*", route)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("requestfailed", lambda r: errors.append(f"failed request {r.url}"))
-        for name in names:
-            errors.clear()
-            outside.clear()
-            response = page.goto(base + name, wait_until="networkidle")
-            where = f"{name}:"
-            if response is None or not response.ok:
-                problems.append(f"{where} HTTP {response.status if response else 'none'}")
-            text = page.evaluate(_VISIBLE_TEXT)
-            facts = page.evaluate(_PAGE_FACTS)
-            page.screenshot(
-                path=str(SHOTS / (name.replace("/", "__")[:-5] + ".png")), full_page=True
-            )
-            problems += [f"{where} console error: {e}" for e in errors]
-            problems += [f"{where} request leaves 127.0.0.1: {u}" for u in outside]
-            problems += [f"{where} raw TeX {t!r} in the text" for t in _RAW_TEX if t in text]
-            if facts["arithmatex"]:
-                problems.append(f"{where} {facts['arithmatex']} formulas left unrendered")
-            problems += [f"{where} MathML not laid out: {m}" for m in facts["flatMath"]]
-            problems += [
-                f"{where} image not loaded: {i['src']}" for i in facts["images"] if not i["ok"]
-            ]
-            figures += facts["figures"]
-            for claim in facts["claims"]:
-                seen_claims.add((name, claim["id"]))
-                if claim["refuted"] and not claim["erratum"]:
-                    problems.append(f"{where} refuted claim {claim['id']} has no erratum box")
-                if not (claim["badge"] and claim["crosscheck"]):
-                    problems.append(f"{where} claim {claim['id']} lacks its badge or cross-check")
-                if claim["derived"] and not claim["steps"]:
-                    problems.append(f"{where} decided claim {claim['id']} shows no derivation")
-        browser.close()
-    for quiz in quizzes:  # every claim of every quiz file is on its page, with its verdict
-        for claim in quiz.claims:
-            page_name = pages.problem_src(quiz, claim.problem)[:-3] + ".html"
-            if (page_name, html.claim_anchor(claim.key)) not in seen_claims:
-                problems.append(f"{quiz.path.name}: claim {claim.id} is not on {page_name}")
-    if figures < 1 + sum(not q.is_variant for q in quizzes):
-        problems.append(f"only {figures} figures in the whole site")
-    assert not problems, "\n".join(problems)
+            page.route("**/*", route)
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda err, e=errors: e.append(str(err)))
+            for name in names:
+                errors.clear()
+                outside.clear()
+                response = page.goto(base + name, wait_until="networkidle")
+                where = f"{site} {width}px {scheme} {name}:"
+                if response is None or not response.ok:
+                    problems.append(f"{where} HTTP {response.status if response else 'none'}")
+                facts = page.evaluate(_PAGE_FACTS)
+                page.screenshot(path=str(shots / (name.replace("/", "__")[:-5] + ".png")),
+                                full_page=True)  # fmt: skip
+                problems += [f"{where} console error: {e}" for e in errors]
+                problems += [f"{where} request leaves 127.0.0.1: {u}" for u in outside]
+                if facts["overflow"] > 0:
+                    problems.append(f"{where} the page scrolls sideways by {facts['overflow']} px")
+                problems += [f"{where} overlaps the navigation: {o}" for o in facts["overlaps"]]
+                problems += [f"{where} formula cut off: {m}" for m in facts["wide"]]
+                problems += [f"{where} MathML not laid out: {m}" for m in facts["flatMath"]]
+                problems += [f"{where} {t!r} in the text" for t in ASCII if t in facts["text"]]
+                problems += [f"{where} image not loaded: {i['src']}" for i in facts["images"]
+                             if not i["ok"]]  # fmt: skip
+                for fig in facts["figures"]:
+                    if not fig["caption"].strip() or not fig["alt"].strip():
+                        problems.append(f"{where} a figure without caption or alt text")
+                for claim in facts["claims"]:
+                    seen.add((name, claim["id"]))
+                    if claim["refuted"] and not claim["erratum"]:
+                        problems.append(f"{where} refuted claim {claim['id']} has no erratum box")
+            browser.close()
+    missing = _expected_claims() - seen
+    problems += [f"{site}: claim {a} is not on {p}" for p, a in sorted(missing)]
+    assert not problems, "\n".join(problems[:60]) + f"\n({len(problems)} problems)"

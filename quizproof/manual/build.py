@@ -51,7 +51,6 @@ def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | 
     nav: list[Any] = [{"Overview": "index.md"}]
     overview_figs = figures.overview_figures(quizzes)
     out["index.md"] = pages.overview_page(quizzes, overview_figs)
-    all_figs = list(overview_figs)
     variants: list[Any] = []
     bases = [q for q in quizzes if not q.is_variant]
     for quiz in quizzes:
@@ -60,20 +59,16 @@ def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | 
             variants.append({quiz.title: pages.quiz_src(quiz)})
             continue
         quiz_figs = figures.quiz_figures(quiz)
-        all_figs += quiz_figs
         out[pages.quiz_src(quiz)] = pages.quiz_page(quiz, quiz_figs)
         section: list[Any] = [pages.quiz_src(quiz)]
         for problem in quiz.problems:
             figs = pages.problem_figures(problem)
-            all_figs += figs
             src = pages.problem_src(quiz, problem.number)
             out[src] = pages.problem_page(quiz, problem, figs, pages.problem_tables(problem))
             section.append({pages.problem_title(problem): src})
         nav.append({quiz.title: section})
     if variants:
         nav.append({"Variants": variants})
-    for fig in all_figs:
-        out[fig.src_uri] = fig.svg
     package, inside, dest = MATH_FONT
     spec = importlib.util.find_spec(package)  # locates the package without importing it
     if spec is None or spec.origin is None:

@@ -22,12 +22,27 @@ from quizproof.model import Problem
 #: One seed fixes every simulated number of the manual's figures.
 SEED = 20260
 
+# Text, axes and grid are drawn in INK, which :func:`svg` turns into ``currentColor``: a
+# figure set inline in a page takes the page's own text colour, light or dark.
+INK = "#010203"
 STYLE = {
     "svg.hashsalt": "quizproof",
     "svg.fonttype": "path",
-    "font.size": 10,
+    "font.size": 12,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "text.color": INK,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "grid.color": INK,
+    "grid.alpha": 0.25,
+    "legend.labelcolor": INK,
+    "legend.frameon": False,
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.transparent": True,
 }
 
 
@@ -91,8 +106,9 @@ def pyplot() -> Any:
 
 
 def svg(fig: Any) -> bytes:
-    """A figure as SVG bytes, written deterministically (fixed hash salt, no date)."""
+    """A figure as SVG bytes: deterministic (fixed hash salt, no date), transparent, and
+    drawn in ``currentColor`` wherever :data:`STYLE` draws in :data:`INK`."""
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     pyplot().close(fig)
-    return buf.getvalue()
+    return buf.getvalue().replace(INK.encode(), b"currentColor")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
@@ -143,12 +144,27 @@ def admonition(kind: str, title: str, body: str, cls: str = "") -> str:
     )
 
 
+def inline_svg(fig: Any) -> str:
+    """A figure's SVG to set inline: its own ids, and its alt text as its accessible name.
+
+    Inline, the figure's ``currentColor`` is the page's text colour in light and dark.
+    """
+    text = fig.svg.decode("utf-8")
+    text = re.sub(r"^.*?(?=<svg\b)", "", text, flags=re.DOTALL)  # no XML prolog inline
+    prefix = "f" + hashlib.sha1(fig.src_uri.encode()).hexdigest()[:8]
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = text.replace("url(#", f"url(#{prefix}-").replace('href="#', f'href="#{prefix}-')
+    return text.replace(
+        "<svg ", f'<svg role="img" aria-label="{esc(fig.alt)}" class="qp-svg" ', 1
+    )
+
+
 def figure_html(page_src: str, fig: Any) -> str:
-    """A :class:`~quizproof.manual.content.Figure` with its caption."""
+    """A :class:`~quizproof.manual.content.Figure`, inline, with its caption."""
+    del page_src  # inline: no file to link
     return (
-        f'<figure class="qp-figure"><img src="{esc(href(page_src, fig.src_uri))}" '
-        f'alt="{esc(fig.alt)}" loading="eager"><figcaption>{prose(fig.caption)}</figcaption>'
-        "</figure>"
+        f'<figure class="qp-figure"><div class="qp-figure__scroll">{inline_svg(fig)}</div>'
+        f"<figcaption>{prose(fig.caption)}</figcaption></figure>"
     )
 
 
