@@ -179,7 +179,11 @@ def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
         error = claim.error or prepared.errors.get(claim.problem or "")
         if error:
             slots.append(Outcome(**base, verdict="invalid", message=error))
-            problems.append(f"{quiz.path}: claim {claim.id}: {error}")
+            line = f"{quiz.path}: claim {claim.id}: {error}"
+            if claim.error is None:  # the problem's fault: said once, for its first claim
+                line = f"{quiz.path}: {error} (claims of problem {claim.problem})"
+            if line not in problems:
+                problems.append(line)
             continue
         fam = prepared.family(claim.problem)
         if fam is None or claim.kind is None:

@@ -120,8 +120,8 @@ def _print_simulation(result) -> None:
         f"  {len(result.checks)} claims simulated: {passed} pass, {len(result.checks) - passed} "
         f"fail (two-sided z-tests at false-alarm rate {FALSE_ALARM:g} per point)"
     )
-    if result.skipped:
-        print(f"  nothing to simulate for: {', '.join(result.skipped)}")
+    for claim, why in result.skipped:
+        print(f"  {claim.id:<{width}}  --    not simulated: {why}")
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -252,9 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for why in registry.broken().values():  # said, not fatal: only files that use it fail
+        print(f"quizproof: warning: {why}", file=sys.stderr)
     try:
         return args.run(args)
-    except (QuizFileError, registry.RegistryError) as err:
+    except QuizFileError as err:
         print(f"quizproof: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -99,7 +99,7 @@ def _rational(expr: sp.Basic) -> sp.Basic:
 
 
 def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
-    """Name a simple slip: a flipped sign, a constant offset or factor, a wrong tuple entry."""
+    """Name a simple slip: a flipped sign, a constant or a factor off, a wrong tuple entry."""
     if isinstance(claimed, sp.Tuple) or isinstance(expected, sp.Tuple):
         if isinstance(claimed, sp.Tuple) and isinstance(expected, sp.Tuple):
             if len(claimed) != len(expected):
@@ -117,13 +117,14 @@ def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
             return "the sign is flipped"
         offset = _rational(claimed - expected)
         if offset.is_number:
-            return f"off by the constant ${sp.latex(offset)}$"
+            return f"off by the constant ${latex(offset)}$"
         if expected != 0:
-            ratio = _rational(claimed / expected)
-            if ratio.is_number:
-                return f"off by the factor ${sp.latex(ratio)}$"
+            ratio = sp.factor(_rational(claimed / expected))
+            if ratio.is_number or (ratio.is_Mul or ratio.is_Pow or ratio.is_Symbol):
+                return f"off by the factor ${latex(ratio)}$"
+        offset = sp.factor(offset)
         if offset.is_Mul or offset.is_Pow or offset.is_Symbol:
-            return f"off by the term ${sp.latex(offset)}$"
+            return f"off by the term ${latex(offset)}$"
     except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
         pass
     return None
@@ -205,8 +206,11 @@ def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context, seed: int = 0) 
 
 
 def _counterexample(point: dict, claimed: sp.Basic, expected: sp.Basic) -> dict[str, Any]:
+    """The point (only the symbols either side uses) and both sides' exact values there."""
+    used = claimed.free_symbols | expected.free_symbols
+    shown = {k: v for k, v in point.items() if k in used} or point
     return {
-        "point": {str(k): sp.latex(v) for k, v in point.items()},
+        "point": {str(k): sp.latex(v) for k, v in shown.items()},
         "claimed": latex(_exact(claimed.subs(point))),
         "derived": latex(_exact(expected.subs(point))),
     }

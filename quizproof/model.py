@@ -199,10 +199,10 @@ def _problems(path: Path, table: Any) -> tuple[Problem, ...]:
         fam = registry.family(name)
         if fam is None:
             known = ", ".join(registry.families()) or "none"
-            out.append(
-                Problem(label, name, title, None, where,
-                        f"[{where}]: no problem family {name!r} is installed (installed: {known})")
-            )  # fmt: skip
+            why = registry.broken().get(name) or (
+                f"no problem family {name!r} is installed (installed: {known})"
+            )
+            out.append(Problem(label, name, title, None, where, f"[{where}]: {why}"))
             continue
         extra = set(spec) - PROBLEM_KEYS - ({fam.table} if fam.table else set())
         if extra:

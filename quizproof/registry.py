@@ -21,33 +21,43 @@ from quizproof.family import Family
 GROUP = "quizproof.families"
 
 
-class RegistryError(RuntimeError):
-    """An installed family cannot be loaded (a broken entry point)."""
-
-
 @cache
-def families() -> dict[str, Family]:
-    """Every installed family by name, in name order."""
+def _load() -> tuple[dict[str, Family], dict[str, str]]:
+    """The installed families by name, and the ones that could not be loaded, with why."""
     found: dict[str, Family] = {}
+    broken: dict[str, str] = {}
     for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        if ep.name in found:
+        if ep.name in found or ep.name in broken:
             continue  # the same distribution seen twice on sys.path
         try:
             obj = ep.load()
-        except Exception as err:  # a broken plug-in must say which one it is
-            raise RegistryError(
+            family = obj() if callable(obj) and not isinstance(obj, Family) else obj
+        except Exception as err:  # noqa: BLE001 - a broken plug-in: say which, load the rest
+            broken[ep.name] = (
                 f"the problem family {ep.name!r} ({ep.value}) cannot be loaded: "
                 f"{type(err).__name__}: {err}"
-            ) from err
-        family = obj() if callable(obj) and not isinstance(obj, Family) else obj
-        if not isinstance(family, Family):
-            raise RegistryError(f"the entry point {ep.name!r} ({ep.value}) is not a Family")
-        if family.name != ep.name:
-            raise RegistryError(
-                f"the entry point {ep.name!r} names a family called {family.name!r}"
             )
-        found[ep.name] = family
-    return found
+            continue
+        if not isinstance(family, Family):
+            broken[ep.name] = f"the entry point {ep.name!r} ({ep.value}) is not a Family"
+        elif family.name != ep.name:
+            broken[ep.name] = f"the entry point {ep.name!r} names a family called {family.name!r}"
+        else:
+            found[ep.name] = family
+    return found, broken
+
+
+def families() -> dict[str, Family]:
+    """Every installed family that loads, by name, in name order."""
+    return _load()[0]
+
+
+def broken() -> dict[str, str]:
+    """The installed families that could not be loaded: name -> one line saying why.
+
+    One broken plug-in does not stop the others: only a quiz file that names it fails.
+    """
+    return _load()[1]
 
 
 def family(name: str) -> Family | None:

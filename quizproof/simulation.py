@@ -51,7 +51,11 @@ MAX_EPISODES = 20_000_000
 
 
 class SimulationError(ValueError):
-    """A claim cannot be simulated (its value is not a finite number at a point)."""
+    """A claim cannot be simulated (its value is not a finite number at a point): it fails."""
+
+
+class NotSimulated(Exception):
+    """Nothing about this claim can be simulated here; ``str(err)`` says why (not a failure)."""
 
 
 # ---------------------------------------------------------------------------
@@ -257,13 +261,16 @@ class QuizSimulation:
     seed: int
     checks: list[ClaimCheck]
     problems: list[str]
-    skipped: list[str]
+    skipped: list[tuple[Claim, str]]  # claims not simulated, with the reason
 
     def as_json(self) -> dict[str, Any]:
         return {
             "quiz": self.quiz.title,
             "seed": self.seed,
             "checks": [c.as_json() for c in self.checks],
+            "not_simulated": [
+                {"id": c.id, "problem": c.problem, "reason": why} for c, why in self.skipped
+            ],
         }
 
     @property
@@ -320,7 +327,7 @@ def simulate(
         fam = prepared.family(claim.problem)
         kind = fam.kinds.get(claim.kind) if fam is not None and claim.kind else None
         if kind is None or kind.simulate is None:
-            skipped.append(claim.id)
+            skipped.append((claim, "nothing numeric to simulate"))
             continue
         if claim.problem in prepared.errors:
             if claim.problem not in reported:
@@ -339,6 +346,10 @@ def simulate(
             # fail their tests; numpy's warnings about it are expected, not news.
             with np.errstate(all="ignore"):
                 check = kind.simulate(claim, ctx, SimulationRun(plan, index, quiz, done))
+        except NotSimulated as err:  # nothing to test here: neither a pass nor a failure
+            skipped.append((claim, str(err)))
+            bar.tick()
+            continue
         except NotationError as err:  # unreadable input: reported, exit status 2
             check = ClaimCheck(claim.id, claim.answer, message=f"cannot read the answer: {err}")
             problems.append(f"{quiz.path}: claim {claim.id}: cannot read the answer: {err}")

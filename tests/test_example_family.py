@@ -141,7 +141,7 @@ def test_check_refutes_the_deliberate_slip_with_an_exact_counterexample(target):
     assert wrong["expected"] == r"\frac{k \left(1 - p\right)}{p^{2}}"
     # k^2 (1-p)/p^2 and k (1-p)/p^2 agree at k = 1: the first point that tells them apart.
     assert wrong["counterexample"] == {
-        "point": {"p": r"\frac{1}{2}", "k": "2", "n": "1"},
+        "point": {"p": r"\frac{1}{2}", "k": "2"},  # n is not in either side: not shown
         "claimed": "8",
         "derived": "4",
     }

@@ -76,6 +76,8 @@ def test_quiz4_checks_have_the_power_the_rule_promises(quiz4_record):
         if not c["id"].startswith("p3"):
             continue  # problems 1 and 2: exact comparisons, and residuals whose claimed value is 0
         for p in c["points"]:
+            if "minus" in p.get("note", ""):
+                continue  # a chain member against the claim's quantity: both simulated, sized apart
             if isinstance(p["claimed"], float) and p["stderr"]:
                 assert 0.01 * abs(p["claimed"]) / p["stderr"] >= 7.2 * 0.95, (c["id"], p)
 
@@ -83,10 +85,14 @@ def test_quiz4_checks_have_the_power_the_rule_promises(quiz4_record):
 def test_wrong_answers_fail_and_agree_with_check(quiz_file):
     path = quiz_file(WRONG)
     record = simulate_quiz(path, samples=SMALL, seed=1)
-    assert len(record["checks"]) == len(WRONG)
+    # "these equations handle the last step" says nothing when the printed Q is wrong anyway
+    (skipped,) = record["not_simulated"]
+    assert skipped["id"] == "p3c.last_step"
+    assert "fails away from the goal" in skipped["reason"]
+    assert len(record["checks"]) == len(WRONG) - 1
     for c in record["checks"]:
         assert not c["passed"], c
-    assert _agree(path, record) == len(WRONG)
+    assert _agree(path, record) == len(WRONG) - 1
 
 
 VQ_AND_BOUND = [
@@ -145,13 +151,13 @@ def test_policy_gradient_values_pass_when_right(quiz_file, cid, answer):
     assert _agree(path, record) == 1
 
 
-def test_a2c_claim_follows_the_advantages_it_is_given(quiz_file):
-    """With printed advantages of the wrong sign that simulation rejects, the true ones are used."""
+def test_a2c_sign_uses_simulated_advantages_whatever_the_file_prints(quiz_file):
+    """A printed advantage of the wrong sign does not mislead the A2C check: it simulates A."""
     path = quiz_file([("p3c.A.a1", "1"), ("p3d.a2c_never_decreases", "yes")])
     (adv, a2c) = simulate_quiz(path, samples=SMALL, seed=2)["checks"]
     assert not adv["passed"]
     assert a2c["passed"]
-    assert "derived A(a_1)" in a2c["points"][0]["note"]
+    assert "paired episodes per state" in a2c["points"][0]["note"]
 
 
 @pytest.mark.parametrize(

@@ -166,10 +166,14 @@ def test_the_core_names_no_family():
     for name, path in core_modules().items():
         text = path.read_text(encoding="utf-8")
         found += [f"{name}: {m.group(0)!r}" for m in pattern.finditer(text)]
-        for node in ast.walk(ast.parse(text)):
-            literal = isinstance(node, ast.Constant) and isinstance(node.value, str)
-            if literal and re.fullmatch(r"\d+", node.value):  # a problem number as a string
-                found.append(f"{name}: the literal {node.value!r}")
+        for node in ast.walk(ast.parse(text)):  # a problem number compared: `number == "3"`
+            if isinstance(node, ast.Compare) and any(
+                isinstance(op, ast.Eq | ast.NotEq) for op in node.ops
+            ):
+                for side in (node.left, *node.comparators):
+                    literal = isinstance(side, ast.Constant) and isinstance(side.value, str)
+                    if literal and re.fullmatch(r"\d+", side.value):
+                        found.append(f"{name}: compares with the literal {side.value!r}")
     assert not found, "\n".join(found)
 
 

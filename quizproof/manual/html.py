@@ -154,9 +154,7 @@ def inline_svg(fig: Any) -> str:
     prefix = "f" + hashlib.sha1(fig.src_uri.encode()).hexdigest()[:8]
     text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
     text = text.replace("url(#", f"url(#{prefix}-").replace('href="#', f'href="#{prefix}-')
-    return text.replace(
-        "<svg ", f'<svg role="img" aria-label="{esc(fig.alt)}" class="qp-svg" ', 1
-    )
+    return text.replace("<svg ", f'<svg role="img" aria-label="{esc(fig.alt)}" class="qp-svg" ', 1)
 
 
 def figure_html(page_src: str, fig: Any) -> str:

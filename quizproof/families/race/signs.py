@@ -35,8 +35,8 @@ from quizproof.notation import NotationError, yes_no
 from quizproof.notation.unknowns import marked
 from quizproof.simulation import (
     ClaimCheck,
+    NotSimulated,
     PointCheck,
-    SimulationError,
     SimulationRun,
     members,
     number,
@@ -67,26 +67,37 @@ def _printed_q(claim: Claim, ctx: Context, run: SimulationRun) -> dict[int, sp.B
 
 
 def last_step(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
-    """Yes/no: do the file's printed Q formulas hold at i = N - 1?  Simulated Q decides."""
+    """Yes/no: do the file's printed Q formulas, right away from the goal, hold next to it?
+
+    Each printed formula is tested against simulated $Q$ at states two or more
+    advances from the goal and at $i = N - 1$.  Where it fails away from the goal
+    it is simply wrong, and says nothing about the last step: not simulated.
+    """
     rules: RaceRules = ctx.params
     out = ClaimCheck(claim.id, claim.answer)
     claimed_yes = yes_no(claim.answer)
     forms = _printed_q(claim, ctx, run)
     if not forms:
-        raise SimulationError("the file prints no formula for Q to test at the last step")
-    agree = True
-    for p, rp in enumerate(race_points(rules, last=True)):
+        raise NotSimulated("the file prints no formula for Q to test at the last step")
+    interior = [rp for rp in race_points(rules) if rp.i < rp.race.N - 1]
+    holds = True
+    for p, rp in enumerate([*interior, *race_points(rules, last=True)]):
+        last = rp.i == rp.race.N - 1
         for action, form in forms.items():
             q = Quantity("Q", rp.i, rp.t, action)
             estimate = q.estimator(rp.race, run.planner, (run.index, p, action))
             pc = run.planner.decide(rp.shown, number(form, rp.exact), estimate)
-            agree = agree and pc.passed
-            pc.note = (
-                f"the printed $Q^\\pi((i, t), a_{action})$ at $i = N - 1$ against simulated $Q$"
-            )
+            if not last and not pc.passed:
+                raise NotSimulated(
+                    f"the printed $Q^\\pi((i, t), a_{action})$ fails away from the goal too "
+                    f"(at {show(rp.exact)}), so it says nothing about the last step"
+                )
+            where = "at $i = N - 1$" if last else "away from the goal"
+            pc.note = f"the printed $Q^\\pi((i, t), a_{action})$ {where} against simulated $Q$"
+            holds = holds and pc.passed
             out.points.append(pc)
     for pc in out.points:
-        pc.passed = claimed_yes == agree
+        pc.passed = claimed_yes == holds
         pc.claimed = "yes" if claimed_yes else "no"
     return out
 
