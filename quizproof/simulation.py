@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, samples_needed, z_test
+from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, ZTest, samples_needed, z_test
 from quizproof import registry
 from quizproof.checker import prepare
 from quizproof.family import Context
@@ -74,6 +74,7 @@ class PointCheck:
     note: str = ""
     one_sided: bool = False  # a bound: a large z on the right side is no deviation
     member: str = ""  # in a chain X = Y = value, which member this point tests
+    threshold: float | None = None  # |z| beyond this fails (None: an exact comparison)
 
 
 def _finite(x: float | None) -> float | None:
@@ -123,6 +124,7 @@ class ClaimCheck:
                 "point": p.point, "estimate": _finite(p.estimate), "stderr": _finite(p.stderr),
                 "claimed": _claimed(p.claimed), "z": _finite(p.z), "passed": p.passed,
                 "episodes": p.episodes,
+                "threshold": _finite(p.threshold),
                 **({"member": p.member} if p.member else {}),
                 **({"note": p.note} if p.note else {}),
             }
@@ -222,16 +224,24 @@ class Planner:
         if self.samples is not None:
             est, se, _ = estimate(1, self.samples)
             test = z_test(est, se, claimed)
-            return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, self.samples)
+            return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed,
+                              self.samples, threshold=_threshold(test))  # fmt: skip
         est, se, sigma = estimate(0, PILOT)
         test = z_test(est, se, claimed, alpha=STAGE_ALARM)
         if not test.passed:
             note = "rejected by the pilot run (each stage at half the false-alarm rate)"
-            return PointCheck(shown, est, test.stderr, claimed, test.z, False, PILOT, note)
+            return PointCheck(shown, est, test.stderr, claimed, test.z, False, PILOT, note,
+                              threshold=_threshold(test))  # fmt: skip
         n, note = self.size(sigma, claimed, scale() if scale is not None else est)
         est, se, _ = estimate(1, n)
         test = z_test(est, se, claimed, alpha=STAGE_ALARM)
-        return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, n, note)
+        return PointCheck(shown, est, test.stderr, claimed, test.z, test.passed, n, note,
+                          threshold=_threshold(test))  # fmt: skip
+
+
+def _threshold(test: ZTest) -> float | None:
+    """The |z| a test allows, or None for an exact comparison (no spread)."""
+    return test.critical if test.stderr > 0 else None
 
 
 @dataclass

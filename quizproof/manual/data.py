@@ -89,6 +89,7 @@ class QuizData:
     simulation: dict[str, list[dict[str, Any]]]
     views: dict[str, ProblemView] = field(default_factory=dict)
     seed: int = 0
+    not_simulated: dict[str, str] = field(default_factory=dict)  # claim key -> why
 
     @property
     def path(self) -> Path:
@@ -127,11 +128,18 @@ class QuizData:
         )
 
     def counts(self, claims: list[Claim] | None = None) -> dict[str, int]:
+        """Verdicts of the printed answers (facts the questions state are not counted)."""
         counts = dict.fromkeys(VERDICTS, 0)
         for claim in self.claims if claims is None else claims:
+            if claim.get("given"):
+                continue
             verdict = str(claim.get("verdict", "undecided"))
             counts[verdict] = counts.get(verdict, 0) + 1
         return counts
+
+    def given(self, claims: list[Claim] | None = None) -> int:
+        """How many claims check a fact the question states."""
+        return sum(bool(c.get("given")) for c in (self.claims if claims is None else claims))
 
     def forms_of(self, label: str) -> list[dict[str, Any]]:
         return [f for f in self.forms if f.get("problem") == label]
@@ -165,6 +173,7 @@ def gather(quizzes: list[Quiz], seed: int = 0, samples: int | None = None) -> li
                 claims, {c["id"]: by_claim.get(_claim_key(c), []) for c in claims},
             )  # fmt: skip
         data = QuizData(quiz, record, [f.as_json() for f in forms], {}, views, seed)
+        data.not_simulated = {_claim_key(c): c["reason"] for c in sim.get("not_simulated", [])}
         data.simulation = {_claim_key(c): by_claim.get(_claim_key(c), []) for c in record["claims"]}
         out.append(data)
     return out

@@ -166,6 +166,11 @@ def figure_html(page_src: str, fig: Any) -> str:
     )
 
 
+def scroll(table: str) -> str:
+    """A table that scrolls sideways inside the content column when it is too wide."""
+    return f'<div class="qp-scroll">{table}</div>'
+
+
 def frame_html(frame: pd.DataFrame, cls: str) -> str:
     """A pandas table as HTML; cells are already escaped HTML."""
     return frame.to_html(index=False, escape=False, border=0, classes=["qp-table", cls])

@@ -30,6 +30,7 @@ from quizproof.manual.html import (
     frame_html,
     href,
     prose,
+    scroll,
 )
 
 # -- addresses ------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def problem_page(
     text = restatement(problem).lstrip()
     body = text.split("\n", 1)[1] if text.startswith("# ") and "\n" in text else text
     lines = [f"# {problem_title(problem)}\n"]
-    lines.append(counts_html(quiz.counts(problem.claims)) + "\n")
+    lines.append(counts_html(quiz.counts(problem.claims), quiz.given(problem.claims)) + "\n")
     if body.strip():
         lines.append("## The problem\n")
         lines.append(body.strip() + "\n")
@@ -101,18 +102,25 @@ def problem_page(
     return "\n".join(lines)
 
 
-def _forms_table(forms: list[dict], id_heading: str) -> str:
+def _forms_table(forms: list[dict]) -> str:
     rows = [
         {
-            id_heading: f"<code>{esc(f['id'])}</code>",
             "Quantity": prose(f.get("title") or ""),
-            "Derived form": answer(f.get("latex"), block=False)
+            "Derived": answer(f.get("latex"), block=False)
             if f.get("latex")
             else prose(f.get("note") or "not derived for these rules"),
         }
         for f in forms
     ]
-    return frame_html(pd.DataFrame(rows), "qp-forms")
+    return scroll(frame_html(pd.DataFrame(rows), "qp-forms"))
+
+
+def _ids_box(forms: list[dict]) -> str:
+    ids = ", ".join(f"<code>{esc(f['id'])}</code> ({prose(f.get('title') or '')})" for f in forms)
+    return (
+        '<details class="qp-authors"><summary>For authors: the claim ids</summary>'
+        f"<p>A quiz file claims any of these quantities by its id: {ids}.</p></details>"
+    )
 
 
 def further_forms_md(quiz: QuizData, problem: Problem) -> str:
@@ -123,9 +131,10 @@ def further_forms_md(quiz: QuizData, problem: Problem) -> str:
         return ""
     return (
         "## Derived beyond the printed answers\n\n"
-        "Quantities of this problem that the toolkit derives although the quiz prints no "
-        "answer for them; a quiz file may claim any of them by its id.\n\n"
-        + _forms_table(forms, "Claim id")
+        "Further quantities of this problem, derived for the same rules.\n\n"
+        + _forms_table(forms)
+        + "\n\n"
+        + _ids_box(forms)
         + "\n"
     )
 
@@ -137,20 +146,22 @@ def claims_table(page_src: str, quiz: QuizData) -> str:
     rows = []
     for c in quiz.claims:
         link = href(page_src, problem_src(quiz, c.problem), claim_anchor(c.key))
+        label = prose(c.get("title") or c.id)
+        if c.get("given"):
+            label += ' <span class="qp-muted">(stated in the question)</span>'
         rows.append(
             {
-                "Part": esc(c.get("part", "")),
-                "Claim": f'<a href="{esc(link)}"><code>{esc(c.id)}</code></a>',
-                "Printed answer": answer(c.get("answer"), block=False),
+                "Part": f'<a href="{esc(link)}">{esc(c.get("part") or c.problem)}</a>',
+                "Question": label,
                 "Verdict": badge(str(c.get("verdict", "undecided"))),
             }
         )
-    return frame_html(pd.DataFrame(rows), "qp-claims")
+    return scroll(frame_html(pd.DataFrame(rows), "qp-claims"))
 
 
 def quiz_page(quiz: QuizData, figures: Sequence[Figure]) -> str:
     src = quiz_src(quiz)
-    lines = [f"# {quiz.title}\n", counts_html(quiz.counts()) + "\n"]
+    lines = [f"# {quiz.title}\n", counts_html(quiz.counts(), quiz.given()) + "\n"]
     lines.append(
         f'<p class="qp-cite">{esc(quiz.source)}. Printed answers transcribed in '
         f"<code>{esc('quizzes/' + quiz.path.name)}</code>.</p>\n"
@@ -162,11 +173,11 @@ def quiz_page(quiz: QuizData, figures: Sequence[Figure]) -> str:
         rows.append(
             {
                 "Problem": f'<a href="{esc(link)}">{esc(problem_title(p))}</a>',
-                "Claims": str(len(p.claims)),
+                "Printed answers": str(sum(quiz.counts(p.claims).values())),
                 "Verdicts": badges_inline(quiz.counts(p.claims)),
             }
         )
-    lines.append(frame_html(pd.DataFrame(rows), "qp-problems") + "\n")
+    lines.append(scroll(frame_html(pd.DataFrame(rows), "qp-problems")) + "\n")
     lines.extend(figure_html(src, f) + "\n" for f in figures)
     lines.append("## Every claim\n")
     lines.append(claims_table(src, quiz) + "\n")
@@ -178,7 +189,7 @@ def variant_page(quiz: QuizData, base_links: dict[str, str]) -> str:
 
     ``base_links`` maps a problem's label to a Markdown link of its original problem.
     """
-    lines = [f"# {quiz.title}\n", counts_html(quiz.counts()) + "\n"]
+    lines = [f"# {quiz.title}\n", counts_html(quiz.counts(), quiz.given()) + "\n"]
     lines.append(
         f'<p class="qp-cite">A variant of {esc(quiz.source or "the course quiz")}, '
         f"file <code>{esc('quizzes/' + quiz.path.name)}</code>.</p>\n"
@@ -198,9 +209,10 @@ def variant_page(quiz: QuizData, base_links: dict[str, str]) -> str:
             lines.append(f"{heading}Derived answers\n")
             lines.append(
                 "What the toolkit derives for these rules, for every claim id it knows "
-                "(`quizproof derive` prints the same list).\n"
+                "(the same list as `quizproof derive`).\n"
             )
-            lines.append(_forms_table(forms, "Claim") + "\n")
+            lines.append(_forms_table(forms) + "\n")
+            lines.append(_ids_box(forms) + "\n")
     for p in quiz.problems:
         if p.claims:
             lines.append(f"## Problem {p.number}\n")
@@ -223,14 +235,15 @@ def overview_page(quizzes: list[QuizData], figures: Sequence[Figure]) -> str:
     summary = []
     for quiz in quizzes:
         counts = quiz.counts()
-        row = {
-            "Quiz file": f'<a href="{esc(href(src, quiz_src(quiz)))}">{esc(quiz.title)}</a>',
-            "Claims": str(len(quiz.claims)),
-        }
-        row.update({v: str(counts.get(v, 0)) for v in VERDICTS})
-        summary.append(row)
+        summary.append(
+            {
+                "Quiz": f'<a href="{esc(href(src, quiz_src(quiz)))}">{esc(quiz.title)}</a>',
+                "Printed answers": str(sum(counts.values())),
+                "Verdicts": badges_inline(counts),
+            }
+        )
     lines.append("## At a glance\n")
-    lines.append(frame_html(pd.DataFrame(summary), "qp-summary") + "\n")
+    lines.append(scroll(frame_html(pd.DataFrame(summary), "qp-summary")) + "\n")
     lines.extend(figure_html(src, f) + "\n" for f in figures)
     for quiz in quizzes:
         link = href(src, quiz_src(quiz))
@@ -240,6 +253,6 @@ def overview_page(quizzes: list[QuizData], figures: Sequence[Figure]) -> str:
             f'<p class="qp-cite">{esc(quiz.source)} · {kind} file '
             f'<code>{esc(quiz.path.name)}</code> · <a href="{esc(link)}">open</a></p>\n'
         )
-        lines.append(counts_html(quiz.counts()) + "\n")
+        lines.append(counts_html(quiz.counts(), quiz.given()) + "\n")
         lines.append(claims_table(src, quiz) + "\n")
     return "\n".join(lines)
