@@ -98,7 +98,8 @@ _PAGE_FACTS = r"""() => {
   const boxes = [...document.querySelectorAll(
       '.md-sidebar--primary .md-sidebar__scrollwrap, .md-sidebar--secondary .md-sidebar__scrollwrap')]
       .filter(visible).map(e => e.getBoundingClientRect())
-      .filter(r => r.left < window.innerWidth && r.right > 0);
+      .filter(r => r.left < window.innerWidth && r.right > 0 && r.width > 100);  // panels, not
+      // the small floating button some themes show for the contents on a phone
   const overlaps = [];
   for (const el of article.querySelectorAll('table, .qp-claim, .qp-answers, figure, .qp-math-display, p')) {
     if (!visible(el)) continue;
@@ -113,7 +114,7 @@ _PAGE_FACTS = r"""() => {
       const s = getComputedStyle(p).overflowX;
       if ((s === 'auto' || s === 'scroll') && p.getBoundingClientRect().width > 0) return true; }
       return false; };
-  const wide = [...article.querySelectorAll('math')].filter(m => {
+  const wide = [...article.querySelectorAll('math')].filter(m => visible(m.parentElement)).filter(m => {
       const box = m.parentElement.getBoundingClientRect(); const r = m.getBoundingClientRect();
       return r.width > box.width + 1 && !scrolls(m); }).map(m => m.getAttribute('alttext'));
   return {
@@ -125,7 +126,9 @@ _PAGE_FACTS = r"""() => {
     images: [...document.images].map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0})),
     figures: [...document.querySelectorAll('figure')].map(f => ({
         caption: (f.querySelector('figcaption') || {}).textContent || '',
-        alt: (f.querySelector('img') || {}).alt || ''})),
+        alt: (f.querySelector('img') || {}).alt
+             || (f.querySelector('svg[aria-label]') || {getAttribute: () => ''}).getAttribute('aria-label')
+             || ''})),
     claims: [...document.querySelectorAll('section.qp-claim')].map(s => ({
         id: s.id, refuted: s.classList.contains('qp-claim--refuted'),
         erratum: s.querySelector('.qp-erratum') !== null})),
@@ -210,4 +213,5 @@ def test_every_page_holds_its_layout(manual_sites, site, width, scheme):
             browser.close()
     missing = _expected_claims() - seen
     problems += [f"{site}: claim {a} is not on {p}" for p, a in sorted(missing)]
+    (shots / "problems.txt").write_text("\n".join(problems) + "\n")  # for a reader of the shots
     assert not problems, "\n".join(problems[:60]) + f"\n({len(problems)} problems)"

@@ -21,6 +21,14 @@ from quizproof.manual.content import ProblemView
 from quizproof.model import Quiz, load_quiz
 from quizproof.simulation import simulate
 
+_ASCII = {"<=": "≤", ">=": "≥", "!=": "≠", "<-": "←", "->": "→"}
+
+
+def typeset(text: str) -> str:
+    """Plain text as a reader sees it: ASCII comparisons and arrows as their signs."""
+    return re.sub(r"<=|>=|!=|<-|->", lambda m: _ASCII[m.group(0)], text)
+
+
 _PART = re.compile(r"^\s*(\d+)\s*\(\s*([A-Za-z]+)\s*\)\s*$")
 
 
@@ -101,7 +109,7 @@ class QuizData:
 
     @property
     def title(self) -> str:
-        return self.quiz.title
+        return typeset(self.quiz.title)
 
     @property
     def source(self) -> str:
