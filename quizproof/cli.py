@@ -134,9 +134,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from quizproof.simulation import bench
+    from quizproof import bench
 
-    result = bench(repeats=args.repeats)
+    if args.check:
+        result = {"check": bench.decisions(repeats=args.repeats)}
+    else:
+        result = bench.simulators(repeats=args.repeats)
 
     def show() -> None:
         for name, figures in result.items():
@@ -233,9 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="the seed of every number (default 0)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(run=cmd_simulate)
-    p = sub.add_parser("bench", help="measure each family's simulator against its baselines")
+    p = sub.add_parser("bench", help="measure the simulators (or the checker) against baselines")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--repeats", type=_at_least_two, default=5, help="rounds (median reported)")
+    p.add_argument(
+        "--check", action="store_true",
+        help="decisions per second on generated answers, pool against one process",
+    )  # fmt: skip
     p.set_defaults(run=cmd_bench)
     p = sub.add_parser("manual", help="write the solutions manual as a Markdown tree")
     p.add_argument("--out", required=True, help="the folder to write (docs/ and mkdocs.yml)")

@@ -37,7 +37,6 @@ import numpy as np
 import sympy as sp
 
 from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, ZTest, samples_needed, z_test
-from quizproof import registry
 from quizproof.checker import prepare
 from quizproof.family import Context
 from quizproof.model import Claim, Quiz, load_quiz
@@ -379,8 +378,3 @@ def simulate(
 def simulate_quiz(path: str | Path, samples: int | None = None, seed: int = 0) -> dict:
     """The JSON record of ``quizproof simulate FILE --json``.  Raises QuizFileError."""
     return simulate(load_quiz(path), samples, seed).as_json()
-
-
-def bench(repeats: int = 5) -> dict[str, Any]:
-    """Every family's own benchmark of its simulator, by family name."""
-    return {name: fam.bench(repeats) for name, fam in registry.families().items() if fam.bench}
