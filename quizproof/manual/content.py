@@ -70,7 +70,6 @@ class ProblemView:
     """One problem of one quiz file, as the manual shows it."""
 
     quiz_slug: str
-    quiz_title: str
     problem: Problem
     context: Context | None
     derived: dict[str, Derivation] = field(default_factory=dict)  # by claim kind

@@ -177,7 +177,7 @@ def gather(quizzes: list[Quiz], seed: int = 0, samples: int | None = None) -> li
                 if f.problem.label == problem.label and not isinstance(f.derivation, str)
             }
             views[problem.label] = ProblemView(
-                _slug(quiz), quiz.title, problem, prepared.contexts.get(problem.label), derived,
+                _slug(quiz), problem, prepared.contexts.get(problem.label), derived,
                 claims, {c["id"]: by_claim.get(_claim_key(c), []) for c in claims},
             )  # fmt: skip
         data = QuizData(quiz, record, [f.as_json() for f in forms], {}, views, seed)

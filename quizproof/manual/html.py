@@ -107,15 +107,6 @@ def answer(tex: Any, block: bool = True) -> str:
     return f'<div class="qp-answer-math">{inline(text)}</div>' if block else inline(text)
 
 
-def answer_grid(rows: list[tuple[str, Any]]) -> str:
-    """Labelled answers, one per row: label on the left, the answer on the right."""
-    cells = "".join(
-        f'<div class="qp-label">{esc(label)}</div><div class="qp-value">{answer(tex)}</div>'
-        for label, tex in rows
-    )
-    return f'<div class="qp-answers">{cells}</div>'
-
-
 def symbol_tex(name: str) -> str:
     """The TeX of a symbol named in a counterexample point (``lambda`` -> ``\\lambda``)."""
     if name.startswith("\\") or not name.isidentifier():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -12,7 +10,7 @@ import sympy as sp
 from derivations.race import N, RaceRules, i, lam, t
 from derivations.race import policy_gradient as pg
 from numerics import race as sim
-from quizproof.simulation import Planner, PointCheck, SimulationError
+from quizproof.simulation import SimulationError
 
 # Admissible points (exact): N, lambda, i, t.  i = N - 1 keeps the variance of a return small.
 POINTS = (
@@ -79,59 +77,6 @@ def race_of(rules: RaceRules, exact: dict[sp.Symbol, sp.Basic]) -> sim.Race:
         advance_a2=float(rules.advance_a2.subs(exact)),
         reward=rules.reward,
     )
-
-
-def check_race_value(
-    plan: Planner,
-    key: tuple[int, ...],
-    rp: RacePoint,
-    claimed: float,
-    runs: list[tuple[int, dict[str, Any]]],
-) -> PointCheck:
-    """Test ``claimed`` against the sum of sign * mean over independent runs.
-
-    A run is ``(sign, options)``; the option ``what`` picks the return
-    (default) or the number of actions; the rest go to :func:`numerics.race.simulate`.
-    """
-
-    def estimate(stage: int, n: int) -> tuple[float, float, float]:
-        est, var, sigma2 = 0.0, 0.0, 0.0
-        for m, (sign, options) in enumerate(runs):
-            options = dict(options)
-            what = options.pop("what", "ret")
-            stats = sim.simulate(rp.race, n, seed=plan.seedseq(*key, m, stage), **options)
-            mom = stats.length if what == "length" else stats.ret
-            est += sign * mom.mean  # $\hat\theta = \sum_m \pm \bar G_m$
-            var += mom.stderr**2 if mom.variance > 0 else 0.0  # independent runs: variances add
-            sigma2 += mom.variance if mom.n > 1 else 0.0
-        return est, math.sqrt(var), math.sqrt(sigma2)
-
-    return plan.decide(rp.shown, claimed, estimate)
-
-
-def check_advantage(
-    plan: Planner, key: tuple[int, ...], rp: RacePoint, action: int, claimed: float
-) -> PointCheck:
-    r"""$A(s, a) = Q(s, a) - V(s)$ with $V(s) = (1-\lambda) Q(s, a_1) + \lambda Q(s, a_2)$.
-
-    So $A(s, a_1) = \lambda D$ and $A(s, a_2) = -(1-\lambda) D$ with
-    $D = Q(s, a_1) - Q(s, a_2)$, estimated from paired episodes
-    (:func:`numerics.race.simulate_pairs`).
-    """
-    lam_v = rp.race.lam
-    factor = lam_v if action == 1 else -(1.0 - lam_v)
-
-    def estimate(stage: int, n: int) -> tuple[float, float, float]:
-        d = sim.simulate_pairs(rp.race, n, start=(rp.i, rp.t), seed=plan.seedseq(*key, stage)).diff
-        spread = d.variance > 0
-        est = factor * d.mean  # $\hat A = \lambda \bar D$ or $-(1-\lambda)\bar D$
-        return (
-            est,
-            abs(factor) * d.stderr if spread else 0.0,
-            abs(factor) * d.std if spread else 0.0,
-        )
-
-    return plan.decide(rp.shown, claimed, estimate)
 
 
 def advantage_function(

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -62,17 +61,6 @@ from quizproof.simulation import (
     number,
     show,
 )
-
-
-def _value_runs(kind: str, rp: RacePoint) -> list[tuple[int, dict[str, Any]]]:
-    start = (rp.i, rp.t)
-    if kind == "V":
-        return [(1, {"start": start})]
-    if kind in ("Q.a1", "Q.a2"):
-        return [(1, {"start": start, "first_action": int(kind[-1])})]
-    if kind == "series":
-        return [(1, {"start": (rp.race.N - 1, rp.t), "what": "length"})]
-    raise KeyError(kind)
 
 
 def own_quantity(kind: str, rp: RacePoint) -> Quantity:
