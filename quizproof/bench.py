@@ -1,7 +1,7 @@
 """``quizproof bench``: speed as ratios against a baseline measured in the same run.
 
-- Without options: every family's own benchmark of its simulator (the race's, for
-  one, against numpy's raw uniform rate and a plain Python loop).
+- Without options: every family's own benchmark of its simulator (for one, a
+  simulator against numpy's raw uniform rate and a plain Python loop).
 - ``--check``: decisions per second of the checker on a generated set of right
   and wrong answers (each value kind of each installed family, derived for its
   default rules and printed as LaTeX: as derived and expanded; off by one, by a
