@@ -95,24 +95,50 @@ def _ready(where: Path) -> bool:
         return False
 
 
-def cached(parts: tuple[Any, ...], module: str, compute: Callable[[], Any]) -> Any:
-    """``compute()``, or its result stored earlier under the same key and code."""
+MISSING = object()
+_memory: dict[str, Any] = {}  # this process's values, also when the disk cache is off
+
+
+def _name(parts: tuple[Any, ...], module: str) -> str:
+    return _key(*parts, fingerprint(module))
+
+
+def lookup(parts: tuple[Any, ...], module: str) -> Any:
+    """The value stored under this key and code, or :data:`MISSING`."""
+    name = _name(parts, module)
+    if name in _memory:
+        return _memory[name]
     where = folder()
     if where is None:
-        return compute()
-    name = _key(*parts, fingerprint(module))
-    path = where / f"{name}.pickle"
+        return MISSING
     with contextlib.suppress(OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-        blob = path.read_bytes()
+        blob = (where / f"{name}.pickle").read_bytes()
         mac, body = blob[:32], blob[32:]
         if hmac.compare_digest(mac, hmac.new(_secret(), body, "sha256").digest()):
-            return pickle.loads(body)  # signed by this user's key: written here, by us
-    value = compute()
-    if _ready(where):
-        with contextlib.suppress(OSError, pickle.PickleError, TypeError, AttributeError):
-            body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            mac = hmac.new(_secret(), body, "sha256").digest()
-            tmp = where / f"{name}.{os.getpid()}.tmp"
-            tmp.write_bytes(mac + body)
-            os.replace(tmp, path)
+            value = pickle.loads(body)  # signed by this user's key: written here, by us
+            _memory[name] = value
+            return value
+    return MISSING
+
+
+def store(parts: tuple[Any, ...], module: str, value: Any) -> None:
+    name = _name(parts, module)
+    _memory[name] = value
+    where = folder()
+    if where is None or not _ready(where):
+        return
+    with contextlib.suppress(OSError, pickle.PickleError, TypeError, AttributeError):
+        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        mac = hmac.new(_secret(), body, "sha256").digest()
+        tmp = where / f"{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(mac + body)
+        os.replace(tmp, where / f"{name}.pickle")
+
+
+def cached(parts: tuple[Any, ...], module: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or its result stored earlier under the same key and code."""
+    value = lookup(parts, module)
+    if value is MISSING:
+        value = compute()
+        store(parts, module, value)
     return value

@@ -12,6 +12,7 @@ gets wrong); ``unsupported`` a claim no family derives.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ import sympy as sp
 
 from derivations.core import Derivation, NoClosedForm
 from quizproof import registry
-from quizproof.cache import cached
+from quizproof.cache import MISSING, cached, lookup, store
 from quizproof.decide import DECIDERS, decide_value
 from quizproof.family import ClaimKind, Context, Family, FamilyError
 from quizproof.model import Claim, Problem, Quiz, load_quiz
@@ -32,6 +33,7 @@ from quizproof.printing import latex, rendered, steps_json
 
 VERDICTS = ("verified", "refuted", "circular", "undecided", "invalid", "unsupported")
 DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT") or 5.0)
+DERIVE_BOUND = 600.0  # seconds a derivation may take on a worker before it is left to the parent
 
 
 @dataclass
@@ -88,23 +90,46 @@ def prepare(quiz: Quiz) -> Prepared:
     return Prepared(quiz, contexts, errors)
 
 
+def _derive(kind: ClaimKind, ctx: Context) -> Derivation | str:
+    try:
+        return rendered(kind.derive(ctx))
+    except NoClosedForm as err:
+        return str(err)
+    except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
+        return f"the derivation could not be completed for these parameters ({type(err).__name__})"
+
+
+def _key(problem: Problem, kind: ClaimKind) -> tuple[str, str, str]:
+    """The cache key of a derivation: family, kind, and the variant table as canonical JSON."""
+    return (problem.family, kind.name, json.dumps(problem.table, sort_keys=True, default=str))
+
+
 def derivation(problem: Problem, kind: ClaimKind, ctx: Context) -> Derivation | str:
     """The kind's derivation for the problem's parameters, or why there is none (one line).
 
     Cached on disk (:mod:`quizproof.cache`) by family, kind and variant table.
     """
+    return cached(_key(problem, kind), kind.derive.__module__, lambda: _derive(kind, ctx))
 
-    def compute() -> Derivation | str:
-        try:
-            return rendered(kind.derive(ctx))
-        except NoClosedForm as err:
-            return str(err)
-        except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
-            return (
-                f"the derivation could not be completed for these parameters ({type(err).__name__})"
-            )
 
-    return cached((problem.family, kind.name, problem.table), kind.derive.__module__, compute)
+def prefetch(wanted: Iterable[tuple[Problem, ClaimKind, Context]]) -> None:
+    """Derive, on every core, what the cache does not hold yet (one task per derivation)."""
+    missing: dict[tuple[str, str, str], tuple[Problem, ClaimKind, Context]] = {}
+    for problem, kind, ctx in wanted:
+        key = _key(problem, kind)
+        if key not in missing and lookup(key, kind.derive.__module__) is MISSING:
+            missing[key] = (problem, kind, ctx)
+    if len(missing) < 2:
+        return  # nothing to share out: derived where it is needed
+
+    def failed(err: BaseException) -> str:
+        return f"the derivation failed ({type(err).__name__}: {err})"
+
+    tasks = [lambda k=k, c=c: _derive(k, c) for _, k, c in missing.values()]
+    results = run_bounded(tasks, DERIVE_BOUND, lambda n: None, lambda n: None, failed)
+    for (problem, kind, _), value in zip(missing.values(), results, strict=True):
+        if value is not None:  # a task past its bound is derived again where it is needed
+            store(_key(problem, kind), kind.derive.__module__, value)
 
 
 def written(kind: ClaimKind, d: Derivation) -> str:
@@ -165,9 +190,19 @@ class _Pending:
     task: Any
 
 
-def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
+def _wanted(quiz: Quiz, prepared: Prepared) -> Iterable[tuple[Problem, ClaimKind, Context]]:
+    """The derivations a quiz's claims need."""
+    for claim in quiz.claims:
+        fam = prepared.family(claim.problem)
+        if claim.error or fam is None or claim.kind is None:
+            continue
+        if claim.problem in prepared.contexts:
+            ctx = prepared.contexts[claim.problem]
+            yield quiz.problem(claim.problem), fam.kinds[claim.kind], ctx
+
+
+def _plan(quiz: Quiz, prepared: Prepared) -> tuple[list[Outcome | _Pending], list[str]]:
     """Every claim's outcome, or the task that decides it."""
-    prepared = prepare(quiz)
     slots: list[Outcome | _Pending] = []
     problems: list[str] = []
     for claim in quiz.claims:
@@ -206,7 +241,9 @@ def _plan(quiz: Quiz) -> tuple[list[Outcome | _Pending], list[str]]:
 
 def check_all(quizzes: Sequence[Quiz], timeout: float = DEFAULT_TIMEOUT) -> list[QuizCheck]:
     """Decide every claim of every quiz, all on one pool of workers."""
-    plans = [_plan(q) for q in quizzes]
+    prepared = [prepare(q) for q in quizzes]
+    prefetch(item for q, p in zip(quizzes, prepared, strict=True) for item in _wanted(q, p))
+    plans = [_plan(q, p) for q, p in zip(quizzes, prepared, strict=True)]
     pending = [s for slots, _ in plans for s in slots if isinstance(s, _Pending)]
 
     def timed_out(n: int) -> dict[str, Any]:
@@ -282,6 +319,13 @@ def _ids(quiz: Quiz, problem: Problem, fam: Family) -> Iterable[tuple[str, str]]
 def derive(quiz: Quiz) -> tuple[list[Form], list[str]]:
     """Every form the quiz's problems derive, for their parameters, in a fixed order."""
     prepared = prepare(quiz)
+    wanted = []
+    for problem in quiz.problems:
+        ctx = prepared.contexts.get(problem.label)
+        if ctx is not None:
+            fam = registry.family(problem.family)
+            wanted += [(problem, fam.kinds[kind], ctx) for _, kind in _ids(quiz, problem, fam)]
+    prefetch(wanted)
     forms = []
     for problem in quiz.problems:
         ctx = prepared.contexts.get(problem.label)

@@ -63,17 +63,23 @@ def run_bounded(
     on_crash: Callable[[int], Any],
     on_error: Callable[[BaseException], Any],
     workers: int | None = None,
+    on_result: Callable[[int], None] | None = None,
 ) -> list[Any]:
-    """Run every task, each within ``timeout`` seconds, on up to ``workers`` forked workers."""
+    """Run every task, each within ``timeout`` seconds, on up to ``workers`` forked workers.
+
+    ``on_result(n)`` is called in this process as task ``n`` finishes (a progress bar).
+    """
+    done = on_result or (lambda n: None)
     if not tasks:
         return []
     if timeout <= 0 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
-        for task in tasks:
+        for n, task in enumerate(tasks):
             try:
                 out.append(task())
             except Exception as err:  # noqa: BLE001 - the same contract as in a worker
                 out.append(on_error(err))
+            done(n)
         return out
     mp = multiprocessing.get_context("fork")
     gc.freeze()  # the parent's objects stay out of the children's collections: fewer copied pages
@@ -121,6 +127,7 @@ def run_bounded(
                         n, result = w.conn.recv()
                         results[n] = result
                         w.task = None
+                        done(n)
                         continue
                     except (EOFError, OSError):
                         results[w.task] = on_crash(w.task)
@@ -128,6 +135,7 @@ def run_bounded(
                     results[w.task] = on_timeout(w.task)
                 else:
                     continue
+                done(w.task)
                 retire(w)  # killed or dead: a fresh worker takes its place if work is left
                 pool.remove(w)
                 if pending:

@@ -42,6 +42,7 @@ from quizproof.family import Context
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import SUBJECT, NotationError, parse
 from quizproof.notation.unknowns import marking
+from quizproof.pool import run_bounded
 
 PILOT = 1 << 14
 STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
@@ -250,7 +251,6 @@ class SimulationRun:
     planner: Planner
     index: int  # the claim's position in its file: the first key of its seeds
     quiz: Quiz
-    done: dict[str, ClaimCheck] = field(default_factory=dict)  # earlier checks, by claim id
 
     @property
     def samples(self) -> int | None:
@@ -318,61 +318,92 @@ class Progress:
             self.stream.flush()
 
 
-def simulate(
-    quiz: Quiz, samples: int | None = None, seed: int = 0, progress: Progress | None = None
-) -> QuizSimulation:
+SIMULATION_BOUND = 3600.0  # seconds a claim's simulation may take on a worker
+
+
+def _simulate_one(claim: Claim, kind: Any, ctx: Context, run: SimulationRun) -> tuple[str, Any]:
+    """One claim's simulation: ("check", ClaimCheck), ("skip", why) or ("unreadable", check)."""
+    try:
+        # A wrong answer may overflow or leave the reals: its numbers turn non-finite and
+        # fail their tests; numpy's warnings about it are expected, not news.
+        with np.errstate(all="ignore"):
+            check = kind.simulate(claim, ctx, run)
+    except NotSimulated as err:  # nothing to test here: neither a pass nor a failure
+        return "skip", str(err)
+    except NotationError as err:  # unreadable input: reported, exit status 2
+        return "unreadable", ClaimCheck(
+            claim.id, claim.answer, message=f"cannot read the answer: {err}"
+        )
+    except SimulationError as err:  # readable but no number to test: the claim fails
+        check = ClaimCheck(claim.id, claim.answer, message=f"cannot simulate: {err}")
+    except (ArithmeticError, TypeError, ValueError) as err:  # its value cannot be computed
+        check = ClaimCheck(
+            claim.id, claim.answer, message=f"cannot simulate: {type(err).__name__}: {err}"
+        )
+    return "check", check
+
+
+def simulate_all(
+    quizzes: list[Quiz], samples: int | None = None, seed: int = 0, progress: Progress | None = None
+) -> list[QuizSimulation]:
+    """Simulate every claim of every quiz, on every core (each claim is one task)."""
     if samples is not None and samples < 2:
         raise ValueError(f"samples must be at least 2, got {samples}")
     if seed < 0:
         raise ValueError(f"seed must be nonnegative, got {seed}")
     plan = Planner(seed, samples)
-    prepared = prepare(quiz)
-    todo, skipped = [], []
-    problems = [f"{quiz.path}: claim {c.id}: {c.error}" for c in quiz.claims if c.error]
-    reported = set()
-    for index, claim in enumerate(quiz.claims):
-        if claim.error:
-            continue
-        fam = prepared.family(claim.problem)
-        kind = fam.kinds.get(claim.kind) if fam is not None and claim.kind else None
-        if kind is None or kind.simulate is None:
-            skipped.append((claim, "nothing numeric to simulate"))
-            continue
-        if claim.problem in prepared.errors:
-            if claim.problem not in reported:
-                problems.append(f"{quiz.path}: {prepared.errors[claim.problem]}")
-                reported.add(claim.problem)
-            continue
-        todo.append((index, claim, kind, prepared.contexts[claim.problem]))
-    bar = progress if progress is not None else Progress(len(todo))
-    done: dict[str, ClaimCheck] = {}
-    checks = []
-    for index, claim, kind, ctx in todo:
-        bar.label = claim.id
-        bar.draw()
-        try:
-            # A wrong answer may overflow or leave the reals: its numbers turn non-finite and
-            # fail their tests; numpy's warnings about it are expected, not news.
-            with np.errstate(all="ignore"):
-                check = kind.simulate(claim, ctx, SimulationRun(plan, index, quiz, done))
-        except NotSimulated as err:  # nothing to test here: neither a pass nor a failure
-            skipped.append((claim, str(err)))
-            bar.tick()
-            continue
-        except NotationError as err:  # unreadable input: reported, exit status 2
-            check = ClaimCheck(claim.id, claim.answer, message=f"cannot read the answer: {err}")
-            problems.append(f"{quiz.path}: claim {claim.id}: cannot read the answer: {err}")
-        except SimulationError as err:  # readable but no number to test: the claim fails
-            check = ClaimCheck(claim.id, claim.answer, message=f"cannot simulate: {err}")
-        except (ArithmeticError, TypeError, ValueError) as err:  # its value cannot be computed
-            message = f"cannot simulate: {type(err).__name__}: {err}"
-            check = ClaimCheck(claim.id, claim.answer, message=message)
-        check.problem = claim.problem
-        done.setdefault(claim.id, check)
-        checks.append(check)
-        bar.tick()
+    results = []
+    tasks: list[tuple[int, Claim, Any, Context]] = []
+    for q, quiz in enumerate(quizzes):
+        prepared = prepare(quiz)
+        result = QuizSimulation(quiz, seed, [], [], [])
+        result.problems = [f"{quiz.path}: claim {c.id}: {c.error}" for c in quiz.claims if c.error]
+        for index, claim in enumerate(quiz.claims):
+            if claim.error:
+                continue
+            fam = prepared.family(claim.problem)
+            kind = fam.kinds.get(claim.kind) if fam is not None and claim.kind else None
+            if kind is None or kind.simulate is None:
+                result.skipped.append((claim, "nothing numeric to simulate"))
+            elif claim.problem in prepared.errors:
+                line = f"{quiz.path}: {prepared.errors[claim.problem]}"
+                if line not in result.problems:
+                    result.problems.append(line)
+            else:
+                run = SimulationRun(plan, index, quiz)
+                tasks.append((q, claim, lambda c=claim, k=kind, r=run, x=prepared.contexts[
+                    claim.problem]: _simulate_one(c, k, x, r)))  # fmt: skip
+        results.append(result)
+    bar = progress if progress is not None else Progress(len(tasks))
+
+    def failed(why: str) -> tuple[str, Any]:
+        return "check", ClaimCheck("", "", message=f"cannot simulate: {why}")
+
+    outcomes = run_bounded(
+        [t[2] for t in tasks], SIMULATION_BOUND,
+        lambda n: failed(f"not finished within {SIMULATION_BOUND:g} s"),
+        lambda n: failed("the simulation ended without an answer"),
+        lambda err: failed(f"{type(err).__name__}: {err}"),
+        on_result=lambda n: bar.tick(),
+    )  # fmt: skip
     bar.close()
-    return QuizSimulation(quiz, seed, checks, problems, skipped)
+    for (q, claim, _), (what, value) in zip(tasks, outcomes, strict=True):
+        result = results[q]
+        if what == "skip":
+            result.skipped.append((claim, value))
+            continue
+        value.id, value.answer, value.problem = claim.id, claim.answer, claim.problem
+        if what == "unreadable":
+            result.problems.append(f"{result.quiz.path}: claim {claim.id}: {value.message}")
+        result.checks.append(value)
+    return results
+
+
+def simulate(
+    quiz: Quiz, samples: int | None = None, seed: int = 0, progress: Progress | None = None
+) -> QuizSimulation:
+    (result,) = simulate_all([quiz], samples, seed, progress)
+    return result
 
 
 def simulate_quiz(path: str | Path, samples: int | None = None, seed: int = 0) -> dict:

@@ -14,6 +14,7 @@ from typing import Any
 
 from quizproof.manual import figures, pages
 from quizproof.manual.data import QuizData, collect
+from quizproof.pool import run_bounded
 
 # An OpenType math font for the MathML, shipped inside a PyPI package and copied
 # into the site at build time (the stylesheet loads it from here).
@@ -44,6 +45,22 @@ def base_links(quiz: QuizData, bases: list[QuizData]) -> dict[str, str]:
     return out
 
 
+FIGURE_BOUND = 3600.0  # seconds one problem's figures may take on a worker
+
+
+def problem_figures(problems: list[Any]) -> list[list[Any]]:
+    """Each problem's figures (its family draws them), drawn on every core."""
+
+    def failed(why: str) -> list[Any]:
+        raise RuntimeError(f"a figure could not be drawn: {why}")
+
+    return run_bounded(
+        [lambda p=p: pages.problem_figures(p) for p in problems], FIGURE_BOUND,
+        lambda n: failed("past the time bound"), lambda n: failed("its worker ended"),
+        lambda err: failed(f"{type(err).__name__}: {err}"),
+    )  # fmt: skip
+
+
 def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | bytes], list[Any]]:
     """Every generated file (source path -> content) and the navigation."""
     quizzes = collect(root / "quizzes", samples=samples)
@@ -53,6 +70,7 @@ def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | 
     out["index.md"] = pages.overview_page(quizzes, overview_figs)
     variants: list[Any] = []
     bases = [q for q in quizzes if not q.is_variant]
+    drawn = problem_figures([p for q in bases for p in q.problems])
     for quiz in quizzes:
         if quiz.is_variant:
             out[pages.quiz_src(quiz)] = pages.variant_page(quiz, base_links(quiz, bases))
@@ -62,7 +80,7 @@ def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | 
         out[pages.quiz_src(quiz)] = pages.quiz_page(quiz, quiz_figs)
         section: list[Any] = [pages.quiz_src(quiz)]
         for problem in quiz.problems:
-            figs = pages.problem_figures(problem)
+            figs = drawn.pop(0)
             src = pages.problem_src(quiz, problem.number)
             out[src] = pages.problem_page(quiz, problem, figs, pages.problem_tables(problem))
             section.append({pages.problem_title(problem): src})

@@ -19,7 +19,7 @@ from quizproof.checker import VERDICTS, check_all, derive, prepare
 from quizproof.family import Family
 from quizproof.manual.content import ProblemView
 from quizproof.model import Quiz, load_quiz
-from quizproof.simulation import simulate
+from quizproof.simulation import simulate_all
 
 _ASCII = {"<=": "≤", ">=": "≥", "!=": "≠", "<-": "←", "->": "→"}
 
@@ -159,11 +159,12 @@ def gather(quizzes: list[Quiz], seed: int = 0, samples: int | None = None) -> li
     ``samples`` fixes the size of every simulation (default: sized by power).
     """
     reports = check_all(quizzes)
+    simulations = simulate_all(quizzes, samples=samples, seed=seed)
     out = []
-    for quiz, report in zip(quizzes, reports, strict=True):
+    for quiz, report, simulation in zip(quizzes, reports, simulations, strict=True):
         forms, _ = derive(quiz)
         prepared = prepare(quiz)
-        sim = simulate(quiz, samples=samples, seed=seed).as_json()
+        sim = simulation.as_json()
         by_claim: dict[str, list[dict[str, Any]]] = {}
         for row in sim.get("checks", []):
             by_claim.setdefault(_claim_key(row), []).append(row)
