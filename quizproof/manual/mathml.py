@@ -102,7 +102,10 @@ def markdown_to_mathml(text: str, on_error: Callable[[MathRenderError], None] | 
                 raise
             on_error(err)
             return html.escape(tex)
-        return f'\n\n<div class="qp-math-display">{out}</div>\n\n' if display else out
+        if display:
+            return f'\n\n<div class="qp-math-display">{out}</div>\n\n'
+        # inside a span: Markdown takes a line that starts with <math> for a raw block
+        return f'<span class="qp-math">{out}</span>'
 
     def prose(part: str) -> str:
         part = render_math_html(part, on_error)
