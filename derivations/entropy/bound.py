@@ -31,6 +31,7 @@ from derivations.entropy.terms import (
     Expectation,
     Setting,
     TermName,
+    aligned,
     bound_terms,
     combine,
     expect_tex,
@@ -80,9 +81,7 @@ def upper_bound(setting: Setting = QUIZ) -> Derivation:
             "the model (the expectation over the joint of a function of fewer variables is "
             "its expectation under their marginal):",
             sp.Tuple(*[sp.Eq(TermName(n.key), Expectation(n.integrand)) for _, n, _ in replaced]),
-            r",\quad ".join(
-                f"{new.latex} = {expect_tex(new.integrand, d)}" for _, new, _ in replaced
-            ),
+            aligned((new.latex, expect_tex(new.integrand, d)) for _, new, _ in replaced),
         ),
         Step(
             "With the other terms written as expectations too, by linearity the bound is one "
@@ -138,8 +137,8 @@ def bound_gap(setting: Setting = QUIZ) -> Derivation:
                     for old, new, kl in replaced
                 )
             ),
-            r",\quad ".join(
-                f"{new.latex} - {old.latex} = {expect_tex(kl.integrand, d)} = {kl.latex}"
+            aligned(
+                (f"{new.latex} - {old.latex}", f"{expect_tex(kl.integrand, d)} = {kl.latex}")
                 for old, new, kl in replaced
             ),
         ),

@@ -26,6 +26,7 @@ from derivations.entropy.terms import (
     Expectation,
     Setting,
     TermName,
+    aligned,
     bound_terms,
     combine,
     estimable_derivation,
@@ -145,7 +146,7 @@ def identity_integrand(setting: Setting = QUIZ) -> Derivation:
             r"$y \sim \text{Pop}$ and then $z \sim P_\Psi(z|y)$, of minus the logarithm of its "
             "own distribution:",
             sp.Tuple(*(sp.Eq(TermName(s.key), Expectation(s.integrand)) for s in lhs)),
-            r",\quad ".join(f"{s.latex} = {expect_tex(s.integrand, d)}" for s in lhs),
+            aligned((s.latex, expect_tex(s.integrand, d)) for s in lhs),
         ),
         Step(
             "Substituting them into (1) and joining the three expectations into one (the "

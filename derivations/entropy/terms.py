@@ -254,6 +254,12 @@ def names_tex(expr: sp.Expr, terms: Terms) -> str:
     return _signed(parts)
 
 
+def aligned(rows: Iterable[tuple[str, str]]) -> str:
+    """Equations one under another, aligned at their relation: ``lhs = rhs`` per row."""
+    body = r" \\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
+    return r"\begin{aligned} " + body + r" \end{aligned}"
+
+
 def expect_tex(expr: sp.Expr, dens: Densities = PLAIN) -> str:
     r"""$\mathbb{E}[\,\cdot\,]$ of an integrand, written by :func:`log_tex`."""
     return r"\mathbb{E}\left[" + log_tex(expr, dens) + r"\right]"

@@ -98,16 +98,18 @@ def simulate(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
                 # values that agree to the float rounding of the exact sums pass as equal
                 close = abs(est.mean - target) <= model.rounding()
                 ok = bool(abs(exact - target) <= model.rounding() and (test.passed or close))
-                what = {"H(y)": "H(y)", "bound": "the bound", "gap": "bound - H(y)"}[role]
+                h = setting.terms.H_Y.latex
+                what = {"H(y)": f"${h}$", "bound": "the bound", "gap": f"the bound minus ${h}$"}
                 note = (
-                    f"E[integrand] = {what} ({'true' if truth else 'random'} models); exact "
-                    f"expectation {exact:.12g}, {what} = {target:.12g}"
+                    f"the expectation of the integrand against {what[role]} "
+                    f"({'true' if truth else 'random'} models); exactly {exact:.12g} against "
+                    f"{target:.12g}"
                 )
                 if role == "gap":
                     kl = model.divergences()
                     by_definition = sum(kl[f"KL({r})"] for r in sorted(setting.replace))
                     ok = bool(ok and abs(by_definition - target) <= model.rounding())
-                    note += f"; the divergences by their definitions sum to {by_definition:.12g}"
+                    note += f"; the divergences from their definitions sum to {by_definition:.12g}"
                 out.points.append(
                     PointCheck({"model": str(k), "true_models": str(truth).lower()}, est.mean,
                                test.stderr, target, test.z, ok, n, note)

@@ -123,9 +123,9 @@ def check_conditions(out: ClaimCheck, conditions, ctx: Context, seed) -> None:
             admitted = all(cond(rate, pt) for cond in conditions)
             if admitted != averages and abs(float(w.mean()) - 1) > 1e-9:
                 wrong.append(rate)
-        note = "the stated condition on eta against the rates at which SGD is a rolling average"
+        note = r"the stated condition on $\eta$ against the rates at which SGD is a rolling average"
         if wrong:
-            note += ": they differ at eta = " + ", ".join(str(v) for v in wrong)
+            note += r": they differ at $\eta$ = " + ", ".join(str(v) for v in wrong)
         out.points.append(
             PointCheck(shown(pt, eta=f"{rates[0]} ... {rates[-1]}"), float(len(wrong)), 0.0,
                        0.0, None, not wrong, len(rates), note)
@@ -175,8 +175,9 @@ def _gradient(out: ClaimCheck, kind: str, value, ctx: Context, seed, label: str)
             k = np.unravel_index(int(dev.argmax()), dev.shape)
             ok = bool(dev.max() <= c.fd_error)
             note = (
-                label + "x.grad against central differences of objective (3) "
-                f"(beta = {beta:g}), tolerance {c.fd_error:.1g}"
+                label
+                + r"$x.\text{grad}$ against central differences of objective (3) "
+                + f"($\\beta = {beta:g}$), tolerance {c.fd_error:.1g}"
             )
             out.points.append(
                 PointCheck(shown(pt, instance=p), float(c.x_grad_fd[k]), 0.0, float(claimed[k]),
@@ -216,5 +217,5 @@ def _codebook_step(out: ClaimCheck, value, ctx: Context, run: SimulationRun, for
             out.points.append(
                 PointCheck(shown(pt, coordinate=k, eta=f"{eta:.4g}"), m.mean, test.stderr, 0.0,
                            test.z, test.passed, replicas,
-                           label + "mean residual x - e(k) at assignment, after settling")
+                           label + "mean residual $x - e(k)$ at assignment, after settling")
             )  # fmt: skip

@@ -81,7 +81,7 @@ def _ema_update(out: ClaimCheck, value: sp.Expr, ctx: Context, seed, label: str)
             def step(e, x, f=f):
                 return f(x, e, 0.0, 0.0, 0.0)
 
-            _compare(out, shown(pt, stream=r), label + f"EMA with decay {d:g} by its definition",
+            _compare(out, shown(pt, stream=r), label + f"the EMA with decay ${d:g}$ by its definition",
                      vq.ema_by_definition(start, stream, d), vq.stream_codebook(start, stream, step))  # fmt: skip
 
 
@@ -115,7 +115,7 @@ def simulate(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
                     return vq.sgd_step(e[None], x[None], rate, c)[0]
 
                 for r, (start, stream) in enumerate(_streams(run.seedseq(form, j, k))):
-                    note = f"SGD at eta = {rate:.4g} against the EMA with decay {d:.4g}"
+                    note = f"SGD at $\\eta = {rate:.4g}$ against the EMA with decay ${d:.4g}$"
                     _compare(out, shown(pt, eta=f"{rate:.4g}", stream=r), note,
                              vq.ema_by_definition(start, stream, d),
                              vq.stream_codebook(start, stream, sgd))  # fmt: skip
