@@ -97,7 +97,7 @@ def straight_through() -> Derivation:
             r"$x.\text{grad}$ already holds. It adds: $x = x_\Psi(y)$ also receives the gradient "
             "of the commitment term of objective (3).",
             new,
-            r"x.\text{grad} \mathrel{+}= " + sp.latex(jac.T) + r" e.\text{grad} = " + tex(pulled),
+            r"x.\text{grad} += " + sp.latex(jac.T) + r" e.\text{grad} = " + tex(pulled),
         ),
     )
     return Derivation("p2a.straight_through", scalar(new), steps, DOMAIN)
@@ -142,7 +142,7 @@ def encoder_gradient(params: VQParams = QUIZ) -> Derivation:
         Step(
             r"Back-propagation accumulates both into $x.\text{grad}$, with $s = e$:",
             new,
-            r"x.\text{grad} \mathrel{+}= " + tex(total),
+            r"x.\text{grad} += " + tex(total),
         ),
     )
     return Derivation("p2a.encoder_gradient", scalar(new), steps, DOMAIN)

@@ -2,7 +2,7 @@ r"""Problem 2's derived results written as the quiz writes its answers: updates 
 
 A derived result is the new value of what a step updates (``x.grad``, a codeword), a
 linear combination of the problem's quantities.  Each kind prints it in the quiz's form:
-``x.\text{grad} \mathrel{+}= e(\text{nearest}_E(x)).\text{grad}``,
+``x.\text{grad} += e(\text{nearest}_E(x)).\text{grad}``,
 ``e(\text{nearest}_E(x_\Psi(y))) \leftarrow e(...) + 2\eta(x_\Psi(y) - e(...))``,
 ``e(k) \leftarrow (1 - 2\eta)e(k) + 2\eta x_\Psi(y)``.  What is printed reads back as
 the derived value.
@@ -61,7 +61,7 @@ def combination(expr: sp.Expr, x_name: str, e_name: str) -> str:
 
 def accumulated(d: Derivation) -> str:
     """``x.grad += ...``: what (a) and the encoder's gradient add to x.grad."""
-    return r"x.\text{grad} \mathrel{+}= " + combination(d.result - V.x_grad, X_ST, E_ST)
+    return r"x.\text{grad} += " + combination(d.result - V.x_grad, X_ST, E_ST)
 
 
 def step(d: Derivation) -> str:
