@@ -27,6 +27,11 @@ XS = sp.IndexedBase("x")  # the vectors assigned to the symbol, in turn
 E0 = sp.Symbol("e_0")  # the codeword before the first of them
 
 
+def _times(k: sp.Expr) -> str:
+    """A coefficient written before a vector: ``(1 - d)``, ``\\frac{1}{100}``."""
+    return rf"\left({tex(k)}\right)" if isinstance(k, sp.Add) else sp.latex(k)
+
+
 def ema_sum(d: sp.Expr, count: sp.Expr) -> sp.Expr:
     """The EMA's definition: the weighted average after ``count`` assigned vectors."""
     return d**count * E0 + sp.Sum((1 - d) * d ** (count - m) * XS[m], (m, 1, count))
@@ -70,12 +75,13 @@ def ema_update(params: VQParams = QUIZ) -> Derivation:
         Step(
             "These weights sum to one:",
             sp.Eq(d**n + sp.Sum((1 - d) * d ** (n - m), (m, 1, n)), weights, evaluate=False),
+            tex(sp.Eq(d**n + sp.Sum((1 - d) * d ** (n - m), (m, 1, n)), weights, evaluate=False)),
         ),
         Step(
             "When the next vector $x_{n+1}$ is assigned to $k$, splitting its term off the sum "
             f"for $e_{{n+1}}$ leaves ${sp.latex(d)}$ times the old average and one new term:",
             added,
-            f"e_{{n+1}} - {sp.latex(d)} e_n = {tex(added)}",
+            f"e_{{n+1}} - {sp.latex(d)} e_n = {_times(rate)} x_{{n+1}}",
         ),
         Step(
             "So the moving average is the rolling-average update",

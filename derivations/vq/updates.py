@@ -218,6 +218,8 @@ def rolling_average(params: VQParams = QUIZ) -> Derivation:
     r = sp.Symbol("r", positive=True)
     n, m = sp.symbols("n m", integer=True, positive=True)
     total = sp.simplify(r**n + sp.summation((1 - r) * r ** (n - m), (m, 1, n)))
+    w = sp.Symbol("w", real=True)  # the weight of the vector, b
+    converges = sp.solve_univariate_inequality(sp.Abs(1 - w) < 1, w, relational=False)
     ebar, mean = vector("ebar"), vector("mu")
     deviation = sp.expand(a * ebar + b * mean - mean)  # $\bar e_{n+1} - \mu_k$
     if sp.expand(deviation - a * (ebar - mean)) != sp.ZeroMatrix(*ebar.shape):
@@ -246,14 +248,16 @@ def rolling_average(params: VQParams = QUIZ) -> Derivation:
             "$r$. These weights sum to one: $e(k)$ is a rolling average of the vectors $x$ with "
             r"$\text{nearest}_E(x) = k$.",
             sp.Eq(r**n + sp.Sum((1 - r) * r ** (n - m), (m, 1, n)), total, evaluate=False),
+            tex(sp.Eq(r**n + sp.Sum((1 - r) * r ** (n - m), (m, 1, n)), total, evaluate=False)),
         ),
         Step(
             r"Averaged over the vectors assigned to $k$, whose mean is $\mu_k$, the expected "
             r"codeword $\bar e_n$ after $n$ steps moves as $\bar e_{n+1} = r \bar e_n + (1 - r)"
             r"\mu_k$; its distance to $\mu_k$ shrinks by the factor $r$ at every step, so "
-            r"$\bar e_n$ approaches $\mu_k$ for $0 < 2c\eta < 2$:",
+            rf"$\bar e_n$ approaches $\mu_k$ when $|r| < 1$, that is for "
+            rf"${sp.latex(converges.start)} < {tex(b)} < {sp.latex(converges.end)}$:",
             deviation,
-            r"\bar e_{n+1} - \mu_k = " + tex(sp.factor_terms(a * (ebar - mean))),
+            rf"\bar e_{{n+1}} - \mu_k = \left({tex(a)}\right) \left(\bar e_n - \mu_k\right)",
         ),
     )
     checks = (

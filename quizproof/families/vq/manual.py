@@ -150,7 +150,7 @@ def codebook_figure(view: ProblemView) -> Figure | None:
     stream = mixture.sample((STEPS,), rng)
     plt = pyplot()
     with plt.rc_context(THEME):
-        fig, axes = plt.subplots(len(runs), 1, figsize=(5.2, 4.6 * len(runs)), sharex=True,
+        fig, axes = plt.subplots(len(runs), 1, figsize=(5.2, 4.2 * len(runs)), sharex=True,
                                  squeeze=False)  # fmt: skip
         ends, moved = [], []
         for ax, (title, expr) in zip(axes[:, 0], runs, strict=True):
