@@ -47,6 +47,9 @@ def restatement(ctx: Context) -> str:
     models = " and ".join(
         f"${_latex(next(iter(E.densities_in(new.integrand))))}$" for _, new, _ in replaced
     )
+    several = len(replaced) > 1
+    cross = "cross-entropies to the models" if several else "the cross-entropy to the model"
+    draw = "$x$ and $y$" if setting.observed else "$y$"
     setting_text = ""
     if setting.observed:
         setting_text = (
@@ -58,7 +61,7 @@ def restatement(ctx: Context) -> str:
 
 Observations $y$ come from a population distribution{given}, ${pop}$. A stochastic
 encoder ${enc}$ maps each $y$ to a latent value $z$; we can sample from it and evaluate
-its probabilities. Together they define a joint distribution ${joint}$: draw $y$ from the
+its probabilities. Together they define a joint distribution ${joint}$: draw {draw} from the
 population, then $z$ from the encoder. Every probability and entropy below refers to this
 joint distribution.
 {setting_text}
@@ -77,7 +80,7 @@ The problem asks to
 - **(a)** write (1) as one expectation over $y$ and $z \sim {enc}$ of quantities defined by the
   population, the encoder and the joint;
 - **(b)** say which terms of (1) can be estimated just by sampling $y$ and $z$;
-- **(c)** replace {which} by cross-entropies to the model{"s" if len(replaced) > 1 else ""}
+- **(c)** replace {which} by {cross}
   {models}, to obtain an upper bound on ${t.H_Y.latex}$ written as one expectation;
 - **(d)** say which terms of that bound can be estimated by sampling;
 - **(e)** relate minimizing the bound to the training objective of a variational
