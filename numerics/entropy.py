@@ -22,7 +22,14 @@ identity of (1), the bound) is estimated by a sample mean with its standard
 error.  Per sample, Bayes gives $P(z) P(y \mid z) / P_\Psi(z \mid y) =
 \mathrm{Pop}(y)$ exactly, and the bound exceeds $H(y)$ by
 $\mathrm{KL}(P(z) \| P_\Phi) + E_z \mathrm{KL}(P(y \mid z) \| P_\Theta)$, zero
-at the true models.
+at the true models; :meth:`FiniteModel.divergences` computes both from their
+definitions.
+
+**Given an observed x** (a conditional VAE) a :class:`ConditionalModel` draws
+$x \sim \mathrm{Pop}(x)$ and then $y$, $z$ from the finite model of that $x$; its
+per-sample probabilities are the conditional ones ($\mathrm{Pop}(y \mid x)$, ...) and
+its exact values the conditional entropies, $H(y \mid x) = \sum_x \mathrm{Pop}(x)
+H(y \mid X = x)$ and so on.
 """
 
 from __future__ import annotations
@@ -121,6 +128,17 @@ class FiniteModel:
         z = np.minimum((u[:, None] >= cenc).sum(1), self.enc.shape[1] - 1)
         return y, z
 
+    def divergences(self) -> dict[str, float]:
+        """$\\mathrm{KL}(P(z) \\| P_\\Phi)$ and $E_z \\mathrm{KL}(P(y|z) \\| P_\\Theta)$, by definition."""
+        pz, post = self.marginal_z, self.posterior  # post: (Y, Z)
+        kl_z = float((pz * np.log(pz / self.prior)).sum())
+        kl_yz = float((pz * (post * np.log(post / self.dec.T)).sum(0)).sum())
+        return {"KL(z)": kl_z, "KL(y|z)": kl_yz}
+
+    def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """The probabilities of :data:`QUANTITIES` at ``n`` fresh samples."""
+        return self.probabilities(*self.sample(n, rng))
+
     def probabilities(self, y: np.ndarray, z: np.ndarray) -> dict[str, np.ndarray]:
         """Every probability of :data:`QUANTITIES` at the sampled pairs."""
         return {
@@ -131,6 +149,41 @@ class FiniteModel:
             "P_Phi(z)": self.prior[z],
             "P_Theta(y|z)": self.dec[z, y],
         }
+
+
+@dataclass(frozen=True)
+class ConditionalModel:
+    """Pop(x) and, for each x, the finite model of y, z and the models given that x."""
+
+    px: np.ndarray  # (X,)
+    models: tuple[FiniteModel, ...]
+
+    @classmethod
+    def random(
+        cls, X: int, Y: int, Z: int, rng: np.random.Generator, true_models: bool = False
+    ) -> ConditionalModel:
+        px = _simplex(rng, (X,), 0.05 / X)
+        return cls(px, tuple(FiniteModel.random(Y, Z, rng, true_models) for _ in range(X)))
+
+    def _average(self, values: list[dict[str, float]]) -> dict[str, float]:
+        return {k: float(sum(p * v[k] for p, v in zip(self.px, values, strict=True)))
+                for k in values[0]}  # fmt: skip
+
+    def exact(self) -> dict[str, float]:
+        """Conditional entropies and cross-entropies: Pop(x)-averages of each x's own."""
+        return self._average([m.exact() for m in self.models])
+
+    def divergences(self) -> dict[str, float]:
+        return self._average([m.divergences() for m in self.models])
+
+    def rounding(self) -> float:
+        return max(m.rounding() for m in self.models) * len(self.models)
+
+    def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """$x \\sim \\mathrm{Pop}(x)$, then $y$, $z$ and their probabilities given that $x$."""
+        counts = rng.multinomial(n, self.px / self.px.sum())
+        parts = [m.draw(int(c), rng) for m, c in zip(self.models, counts, strict=True) if c]
+        return {k: np.concatenate([p[k] for p in parts]) for k in QUANTITIES}
 
 
 #: A per-sample quantity from the sampled probabilities.
@@ -148,7 +201,7 @@ TERMS: dict[str, Integrand] = {
 
 
 def estimate(
-    model: FiniteModel,
+    model: FiniteModel | ConditionalModel,
     integrands: dict[str, Integrand],
     samples: int,
     seed: int | np.random.SeedSequence = 0,
@@ -160,8 +213,7 @@ def estimate(
     out = {name: Moments() for name in integrands}
     for c, child in enumerate(ss.spawn(n_chunks)):
         rng = np.random.Generator(np.random.PCG64(child))
-        y, z = model.sample(min(chunk, samples - c * chunk), rng)
-        p = model.probabilities(y, z)
+        p = model.draw(min(chunk, samples - c * chunk), rng)
         for name, f in integrands.items():
             out[name] = out[name].merge(Moments.of(np.asarray(f(p), dtype=np.float64)))
     return out

@@ -18,14 +18,22 @@ error is $O(h^2)$; the codebook gradient is checked against central
 differences in $E$ itself (nearest is locally constant).
 
 **Codebook SGD.**  Stochastic gradient descent on the codebook objective
-$\|x - e(\mathrm{nearest}_E(x))\|^2$ with learning rate $\eta$ moves the
-nearest codeword by $-\eta$ times the gradient the layer computes.  Data stream
+$c\|x - e(\mathrm{nearest}_E(x))\|^2$ (the quiz has $c = 1$) with learning rate
+$\eta$ moves the nearest codeword by $-\eta$ times the gradient the layer computes.  Data stream
 from a Gaussian mixture; many independent replicas (own data, own codebook)
 run side by side in arrays.  The check: once the codebook has settled,
 each codeword sits at the mean of the vectors assigned to it, so the residual
 $x - e(k)$ seen at assignment has mean zero.  Per replica the residuals of the
 second half of the run are averaged; the replicas are independent, so the
 mean of those averages has an honest standard error.
+
+**Moving averages.**  An exponential moving average (EMA) with decay $d$ keeps
+each codeword at the weighted average of its starting value and the vectors
+assigned to it so far: the newest has weight $1 - d$, each older one $d$ times
+the weight of the next, the start what remains.  :func:`ema_by_definition`
+computes exactly that sum from each codeword's history at every step (no
+recursion), so a claimed one-step update, or SGD at a claimed rate, can be run
+on the same stream (:func:`stream_codebook`) and compared with it.
 """
 
 from __future__ import annotations
@@ -61,16 +69,21 @@ def vq_forward(x: np.ndarray, E: np.ndarray) -> VQCache:
 
 
 def vq_backward(
-    cache: VQCache, q_grad: np.ndarray, x_grad: np.ndarray, E_shape: tuple[int, int]
+    cache: VQCache,
+    q_grad: np.ndarray,
+    x_grad: np.ndarray,
+    E_shape: tuple[int, int],
+    codebook_weight: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Straight-through backward.
 
-    ``x_grad`` is what $x$ has already received; returns the new ``x.grad``
-    and ``E.grad`` of the codebook objective $\\sum_b \\|\\mathrm{sg}(x_b) - e(k_b)\\|^2$.
+    ``x_grad`` is what $x$ has already received; returns the new ``x.grad`` and
+    ``E.grad`` of the codebook objective $c \\sum_b \\|\\mathrm{sg}(x_b) - e(k_b)\\|^2$.
     """
     x_out = x_grad + q_grad  # straight through: the gradient at q goes to x
     E_grad = np.zeros(E_shape)
-    np.add.at(E_grad, cache.k, 2.0 * (cache.q - cache.x))  # $\partial_e \|x - e\|^2 = 2(e - x)$
+    c = codebook_weight
+    np.add.at(E_grad, cache.k, 2.0 * c * (cache.q - cache.x))  # $\partial_e c\|x - e\|^2$
     return x_out, E_grad
 
 
@@ -94,6 +107,8 @@ class Decoder:
 class STCheck:
     """Straight-through gradients next to their finite-difference references."""
 
+    x: np.ndarray  # the encoder outputs (B, I)
+    q: np.ndarray  # their nearest codewords
     x_grad_prior: np.ndarray  # what x received before the VQ backward (commitment term)
     q_grad: np.ndarray  # e(nearest(x)).grad
     x_grad: np.ndarray  # x.grad after the backward
@@ -115,8 +130,14 @@ def straight_through_check(
     I: int = 3,
     J: int = 2,
     beta: float = 0.25,
+    codebook_weight: float = 1.0,
 ) -> STCheck:
-    """Random instance of objectives (3) and (4); backward vs central differences."""
+    """Random instance of objectives (3) and (4); backward vs central differences.
+
+    The commitment term of (3), $\\beta\\|x - e(\\mathrm{nearest}_E(x))\\|^2$, is
+    differenced as it stands (the nearest codeword recomputed at each shifted $x$);
+    only the decoder's term goes through the smooth stand-in.
+    """
     rng = _rng(seed)
     x = rng.normal(size=(B, I))
     E = rng.normal(size=(K, I))
@@ -126,15 +147,16 @@ def straight_through_check(
     q = cache.q
     prior = 2.0 * beta * (x - q)  # $\nabla_x \beta\|x - \mathrm{sg}(q)\|^2$
     q_grad = dec.grad(q, y)
-    x_grad, E_grad = vq_backward(cache, q_grad, prior, E.shape)
+    x_grad, E_grad = vq_backward(cache, q_grad, prior, E.shape, codebook_weight)
 
     c = q - x  # held fixed: the smooth stand-in is $x \mapsto f(x + c)$
 
     def f3(xx: np.ndarray) -> float:
-        return dec.loss(xx + c, y) + beta * float(((xx - q) ** 2).sum())
+        commitment = ((xx - vq_forward(xx, E).q) ** 2).sum()
+        return dec.loss(xx + c, y) + beta * float(commitment)
 
     def f4(EE: np.ndarray) -> float:
-        return float(((x - EE[cache.k]) ** 2).sum())
+        return codebook_weight * float(((x - EE[cache.k]) ** 2).sum())
 
     h = 1e-5
 
@@ -150,15 +172,50 @@ def straight_through_check(
     # truncation O(h^2) plus rounding O(eps |f| / h), with room for the constants
     scale = max(1.0, f3(x), f4(E))
     fd_error = 100.0 * (h * h * scale + np.finfo(float).eps * scale / h)
-    return STCheck(prior, q_grad, x_grad, central(f3, x), E_grad, central(f4, E), fd_error)
+    return STCheck(x, q, prior, q_grad, x_grad, central(f3, x), E_grad, central(f4, E), fd_error)
 
 
-def sgd_step(e: np.ndarray, x: np.ndarray, eta: float) -> np.ndarray:
-    """One SGD step on $\\|x - e\\|^2$ for the nearest codeword, via the layer's backward."""
+def sgd_step(e: np.ndarray, x: np.ndarray, eta: float, codebook_weight: float = 1.0) -> np.ndarray:
+    """One SGD step on $c\\|x - e\\|^2$ for the nearest codeword, via the layer's backward."""
     R, I = x.shape
     cache = VQCache(x, np.arange(R), e)
-    _, E_grad = vq_backward(cache, np.zeros_like(x), np.zeros_like(x), (R, I))
+    zero = np.zeros_like(x)
+    _, E_grad = vq_backward(cache, zero, zero, (R, I), codebook_weight)
     return e - eta * E_grad  # $e \leftarrow e - \eta \nabla_e$
+
+
+#: ``step(e, x)`` returns the new codeword for the vector x assigned to it; shapes (I,).
+Step = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def stream_codebook(start: np.ndarray, stream: np.ndarray, step: Step) -> np.ndarray:
+    """Codebooks (T, K, I) after each vector of ``stream`` (T, I), moving the nearest by ``step``."""
+    book = np.array(start, dtype=np.float64)
+    out = np.empty((len(stream), *book.shape))
+    for t, x in enumerate(stream):
+        k = int(nearest(x, book))
+        book[k] = np.asarray(step(book[k], x), dtype=np.float64)
+        out[t] = book
+    return out
+
+
+def ema_by_definition(start: np.ndarray, stream: np.ndarray, decay: float) -> np.ndarray:
+    """Codebooks (T, K, I): each codeword the EMA with ``decay`` of the vectors assigned to it.
+
+    At every step the assigned codeword is recomputed from its whole history as the
+    weighted sum $d^n e_0 + \\sum_{m=1}^n (1 - d) d^{n-m} x_m$ (no recursion).
+    """
+    book = np.array(start, dtype=np.float64)
+    history: list[list[np.ndarray]] = [[] for _ in range(len(book))]
+    out = np.empty((len(stream), *book.shape))
+    for t, x in enumerate(stream):
+        k = int(nearest(x, book))
+        history[k].append(x)
+        n = len(history[k])
+        weights = (1.0 - decay) * decay ** np.arange(n - 1, -1, -1.0)  # newest: 1 - d
+        book[k] = decay**n * start[k] + weights @ np.asarray(history[k])
+        out[t] = book
+    return out
 
 
 @dataclass(frozen=True)
@@ -190,10 +247,13 @@ def codebook_sgd(
     replicas: int,
     seed: int | np.random.SeedSequence = 0,
     update: Update | None = None,
+    spread: bool = False,
 ) -> CodebookRun:
     """Stream ``steps`` vectors into each of ``replicas`` codebooks of ``K`` codewords.
 
-    The codebooks start at the first ``K`` vectors of each replica's stream.
+    The codebooks start at the first ``K`` vectors of each replica's stream, or with
+    ``spread`` (``K`` components) at one vector from each component, so that no run
+    starts with two codewords in one cluster (a state SGD leaves only slowly).
     ``update(e, x, eta)`` replaces the SGD step (to test a claimed update rule).
     """
     step = sgd_step if update is None else update
@@ -201,6 +261,8 @@ def codebook_sgd(
     R = replicas
     I = mixture.means.shape[1]
     E = mixture.sample((R, K), rng)
+    if spread:
+        E = mixture.means[:K] + mixture.std * rng.normal(size=(R, K, I))
     half = steps // 2
     res_sum = np.zeros((R, I))
     res_n = np.zeros(R)

@@ -198,17 +198,44 @@ def test_variance_ratio_table_evaluates_the_derived_form_exactly(quizzes):
     assert manual.variance_ratio_table(view) is None
 
 
+def _how_to_sections() -> dict[str, str]:
+    """The how-to page cut at its numbered sections 6 and 7 (the race's are 1 to 5)."""
+    text = (ROOT / "docs" / "how-to-write-a-variant.md").read_text(encoding="utf-8")
+    race, rest = text.split("\n## 6.", 1)
+    vq, entropy = rest.split("\n## 7.", 1)
+    return {"race": race, "vq": vq, "entropy": entropy}
+
+
+def _snippets(text: str) -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+
+
 def test_the_how_to_pages_example_variant_is_verified(tmp_path):
-    """The how-to's TOML snippets, put together, make a variant whose answer checks out."""
+    """The how-to's race snippets, put together, make a variant whose answer checks out."""
     from quizproof.checker import check_quiz
 
-    text = (ROOT / "docs" / "how-to-write-a-variant.md").read_text(encoding="utf-8")
-    snippets = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    snippets = _snippets(_how_to_sections()["race"])
     assert len(snippets) == 4  # [quiz], [race], [race.assume], [[claims]]
     path = tmp_path / "quiz4-slow-a2.toml"
     path.write_text("\n".join(snippets), encoding="utf-8")
     report = check_quiz(path)
     assert [c["verdict"] for c in report["claims"]] == ["verified"]
+
+
+@pytest.mark.parametrize("section", ["vq", "entropy"])
+def test_the_how_to_pages_other_tables_make_verified_files(tmp_path, section):
+    """Each other table's snippets: the pieces put together, and the whole listed file."""
+    from quizproof.checker import check_quiz
+
+    snippets = _snippets(_how_to_sections()[section])
+    pieces = [s for s in snippets if "[problems." not in s]
+    whole = [s for s in snippets if "[problems." in s]
+    assert len(pieces) == 3
+    assert len(whole) == 1
+    for n, body in enumerate(["\n".join(pieces), whole[0]]):
+        path = tmp_path / f"{section}-{n}.toml"
+        path.write_text(body, encoding="utf-8")
+        assert [c["verdict"] for c in check_quiz(path)["claims"]] == ["verified"]
 
 
 def test_tex_outside_dollars_in_report_sentences_is_rendered_too():

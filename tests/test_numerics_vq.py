@@ -7,9 +7,11 @@ from numerics.stats import FALSE_ALARM, z_test
 from numerics.vq import (
     Mixture,
     codebook_sgd,
+    ema_by_definition,
     nearest,
     sgd_step,
     straight_through_check,
+    stream_codebook,
     vq_forward,
 )
 
@@ -25,18 +27,44 @@ def test_nearest_is_the_argmin_of_distances():
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_straight_through_matches_finite_differences(seed):
-    """Backward vs central differences of the smooth stand-in, within the FD error bound."""
-    c = straight_through_check(seed)
+@pytest.mark.parametrize(("beta", "weight"), [(0.25, 1.0), (1.5, 0.5), (0.0, 3.0)])
+def test_backward_matches_finite_differences(seed, beta, weight):
+    """Backward vs central differences of (3) and of c||x - e||^2, within the FD error bound."""
+    c = straight_through_check(seed, beta=beta, codebook_weight=weight)
     assert np.abs(c.x_grad - c.x_grad_fd).max() <= c.fd_error
     assert np.abs(c.E_grad - c.E_grad_fd).max() <= c.fd_error
-    # and the accumulation really is prior + q.grad
-    assert np.allclose(c.x_grad, c.x_grad_prior + c.q_grad, rtol=0, atol=1e-12)
 
 
 def test_sgd_step_moves_toward_the_vector():
     e, x = np.array([[0.0, 1.0]]), np.array([[2.0, 3.0]])
-    assert np.allclose(sgd_step(e, x, 0.1), [[0.4, 1.4]])
+    assert np.allclose(sgd_step(e, x, 0.1), [[0.4, 1.4]])  # e + 0.2 (x - e)
+    assert np.allclose(sgd_step(e, x, 0.1, codebook_weight=0.5), [[0.2, 1.2]])  # e + 0.1 (x - e)
+
+
+def test_the_ema_of_a_constant_stream_is_geometric():
+    """Every vector v: e_n = d^n e_0 + (1 - d^n) v, the geometric sum of the weights."""
+    start, v, d = np.array([[5.0, -1.0]]), np.array([1.0, 2.0]), 0.8
+    books = ema_by_definition(start, np.tile(v, (12, 1)), d)
+    for n in range(1, 13):
+        assert np.allclose(books[n - 1, 0], d**n * start[0] + (1 - d**n) * v)
+
+
+def test_the_ema_follows_each_codewords_own_vectors():
+    """Two far clusters: each codeword averages only its own cluster's vectors."""
+    start = np.array([[0.0, 0.0], [10.0, 10.0]])
+    stream = np.array([[1.0, 0.0], [9.0, 10.0], [0.0, 1.0], [11.0, 10.0]])
+    books = ema_by_definition(start, stream, 0.5)
+    # codeword 0 saw (1, 0) then (0, 1): 0.25 e_0 + 0.25 (1, 0) + 0.5 (0, 1)
+    assert np.allclose(books[-1, 0], [0.25, 0.5])
+    assert np.allclose(books[-1, 1], [0.25 * 10 + 0.25 * 9 + 0.5 * 11, 10.0])
+
+
+def test_streaming_sgd_at_rate_half_copies_each_vector():
+    """At 2 c eta = 1 SGD sets the nearest codeword to the vector itself."""
+    start = np.array([[0.0, 0.0], [10.0, 10.0]])
+    stream = np.array([[1.0, 2.0], [9.0, 8.0]])
+    books = stream_codebook(start, stream, lambda e, x: sgd_step(e[None], x[None], 0.5)[0])
+    assert np.array_equal(books[-1], stream)
 
 
 def _residual_tests(run):

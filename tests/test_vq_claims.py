@@ -67,7 +67,13 @@ CASES = [
         "'+=' where '<-' is meant",
     ),
     ("p2b.sgd_update", rf"{E_Y} \leftarrow (1 - 2\eta){X} + 2\eta {E_Y}", "refuted", None),
-    ("p2b.sgd_update", rf"{E_Y} \leftarrow {E_Y} + 2\eta \beta({X} - {E_Y})", "invalid", None),
+    (
+        "p2b.sgd_update",
+        rf"{E_Y} \leftarrow {E_Y} + 2\eta \beta({X} - {E_Y})",
+        "refuted",
+        "involves",
+    ),
+    ("p2b.sgd_update", rf"{E_Y} \leftarrow {E_Y} + 2\eta \theta({X} - {E_Y})", "invalid", None),
     # 2(c): the rolling average
     ("p2c.rolling_average", rf"e(k) = (1 - 2\eta)e(k) + 2\eta {X}", "verified", "assignment"),
     ("p2c.rolling_average", rf"e(k) \leftarrow (1 - 2\eta)e(k) + 2\eta {X}", "verified", None),

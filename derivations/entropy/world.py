@@ -2,13 +2,13 @@ r"""Worlds for problem 1: finite supports with exact tables, and exact decisions
 
 A world gives every density a table; on it expectations, entropies and
 divergences are exact sums, symbolic (free positive probabilities) or rational.
+Given an observed $x$, a :class:`ConditionalWorld` holds $\text{Pop}(x)$ and one world per
+value of $x$; its conditional entropies ($H(y|x)$, ...) are the $\text{Pop}(x)$-weighted
+averages of the worlds' own.
 
 **Deciding integrands.**  Two integrands have the same expectation on every joint
 when they agree pointwise after the Bayes relations; otherwise a finite world with
-exact rational probabilities tells them apart.  Such an expectation is a rational
-combination of logarithms of rationals; writing each $\ln r$ over the primes,
-$\ln r = \sum_p v_p(r) \ln p$, it is zero exactly when every coefficient is zero
-(the $\ln p$ are linearly independent over $\mathbb{Q}$ by unique factorization).
+exact rational probabilities tells them apart, decided exactly by :mod:`.exact`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,16 @@ from derivations.entropy.densities import (
     ENC,
     JOINT,
     MARG,
+    OBSERVED,
+    PLAIN,
     POP,
     POST,
     PRIOR,
+    Densities,
     check_integrand,
     same_pointwise,
 )
+from derivations.entropy.exact import exact_nonzero, over_primes
 
 # ---------------------------------------------------------------------------------------
 # Worlds: finite supports with a table for each density
@@ -140,6 +144,14 @@ class World:
             out.append(self.pop[i] * inner)
         return sp.Add(*out)
 
+    def with_models(self, truth: bool) -> World:
+        """The same world, its models the true marginal and posterior when ``truth``."""
+        if not truth:
+            return self
+        prior = tuple(self.marginal(j) for j in range(self.nz))
+        dec = tuple(tuple(self.posterior(i, j) for i in range(self.ny)) for j in range(self.nz))
+        return World(self.pop, self.enc, prior, dec)
+
     def point(self, models: bool = True) -> dict[str, str]:
         """The world as LaTeX, for a counterexample (the models' tables only if ``models``)."""
 
@@ -163,23 +175,100 @@ class World:
         return out
 
 
+@dataclass(frozen=True)
+class ConditionalWorld:
+    r"""Worlds given an observed $x$: ``px[i]`` $= \text{Pop}(x_i)$ and the world of each $x_i$.
+
+    The world of $x_i$ holds the densities conditioned on $x = x_i$; every conditional
+    entropy or divergence is the $\text{Pop}(x)$-weighted average of the worlds' own.
+    """
+
+    px: tuple[sp.Expr, ...]
+    worlds: tuple[World, ...]
+
+    @property
+    def ny(self) -> int:
+        return self.worlds[0].ny
+
+    @property
+    def nz(self) -> int:
+        return self.worlds[0].nz
+
+    def _average(self, each) -> sp.Expr:
+        return sp.Add(*(p * each(w) for p, w in zip(self.px, self.worlds, strict=True)))
+
+    def expectation(self, integrand: sp.Expr) -> sp.Expr:
+        """$E_{x, y, z}$ of an integrand of the densities given $x$, summed exactly."""
+        check_integrand(integrand, OBSERVED)
+        plain = integrand.xreplace(OBSERVED.plain())  # at one x: the world's own densities
+        return self._average(lambda w: w.expectation(plain))
+
+    def H_y(self) -> sp.Expr:
+        return self._average(World.H_y)  # $H(y|x)$
+
+    def H_z(self) -> sp.Expr:
+        return self._average(World.H_z)
+
+    def H_z_given_y(self) -> sp.Expr:
+        return self._average(World.H_z_given_y)
+
+    def H_y_given_z(self) -> sp.Expr:
+        return self._average(World.H_y_given_z)
+
+    def kl_marginal_prior(self) -> sp.Expr:
+        return self._average(World.kl_marginal_prior)
+
+    def kl_posterior_decoder(self) -> sp.Expr:
+        return self._average(World.kl_posterior_decoder)
+
+    def kl_encoder_prior(self) -> sp.Expr:
+        return self._average(World.kl_encoder_prior)
+
+    def with_models(self, truth: bool) -> ConditionalWorld:
+        """The same world with each x's models set to its true marginal and posterior."""
+        return ConditionalWorld(self.px, tuple(w.with_models(truth) for w in self.worlds))
+
+    def point(self, models: bool = True) -> dict[str, str]:
+        out = {r"\text{Pop}(x)": "(" + ", ".join(sp.latex(p) for p in self.px) + ")"}
+        for i, w in enumerate(self.worlds):
+            out.update({f"x = {i}:\\ {k}": v for k, v in w.point(models).items()})
+        return out
+
+
+AnyWorld = World | ConditionalWorld
+
+
 def _dist(names: Sequence[sp.Symbol]) -> tuple[sp.Expr, ...]:
     """A distribution with free positive parameters; the last entry is one minus the rest."""
     return (*names, 1 - sp.Add(*names))
 
 
-def symbolic_world(ny: int, nz: int) -> World:
+def symbolic_world(ny: int, nz: int, tag: str = "") -> World:
     r"""Every full-support world on $n_y \times n_z$, with symbolic probabilities.
 
     Free parameters are positive symbols (their sum below one in the domain); e.g. for
     $n_y = n_z = 2$: $\text{Pop} = (p_0, 1 - p_0)$, $P_\Psi(z_0|y_i) = q_{i0}$, ...
     """
     pos = {"positive": True}
-    pop = _dist([sp.Symbol(f"p_{i}", **pos) for i in range(ny - 1)])
-    enc = tuple(_dist([sp.Symbol(f"q_{i}{j}", **pos) for j in range(nz - 1)]) for i in range(ny))
-    prior = _dist([sp.Symbol(f"f_{j}", **pos) for j in range(nz - 1)])
-    dec = tuple(_dist([sp.Symbol(f"t_{j}{i}", **pos) for i in range(ny - 1)]) for j in range(nz))
+    pop = _dist([sp.Symbol(f"p{tag}_{i}", **pos) for i in range(ny - 1)])
+    enc = tuple(
+        _dist([sp.Symbol(f"q{tag}_{i}{j}", **pos) for j in range(nz - 1)]) for i in range(ny)
+    )
+    prior = _dist([sp.Symbol(f"f{tag}_{j}", **pos) for j in range(nz - 1)])
+    dec = tuple(
+        _dist([sp.Symbol(f"t{tag}_{j}{i}", **pos) for i in range(ny - 1)]) for j in range(nz)
+    )
     return World(pop, enc, prior, dec)
+
+
+def symbolic_conditional_world(ny: int, nz: int, nx: int = 2) -> ConditionalWorld:
+    """Every full-support world given x, for ``nx`` values of x, with symbolic probabilities."""
+    px = _dist([sp.Symbol(f"a_{i}", positive=True) for i in range(nx - 1)])
+    return ConditionalWorld(px, tuple(symbolic_world(ny, nz, f"^{{({i})}}") for i in range(nx)))
+
+
+def symbolic(ny: int, nz: int, observed: bool) -> AnyWorld:
+    return symbolic_conditional_world(ny, nz) if observed else symbolic_world(ny, nz)
 
 
 def rational_world(rng: random.Random, ny: int, nz: int, top: int = 9) -> World:
@@ -198,81 +287,28 @@ def rational_world(rng: random.Random, ny: int, nz: int, top: int = 9) -> World:
     )
 
 
-def worlds(seed: int = 31230, count: int = 24) -> Iterable[World]:
+def _given_x(rng: random.Random, ny: int, nz: int, nx: int = 2) -> ConditionalWorld:
+    w = [rng.randint(1, 9) for _ in range(nx)]
+    px = tuple(sp.Rational(a, sum(w)) for a in w)
+    return ConditionalWorld(px, tuple(rational_world(rng, ny, nz) for _ in range(nx)))
+
+
+def worlds(seed: int = 31230, count: int = 24, observed: bool = False) -> Iterable[AnyWorld]:
     """Deterministic rational worlds: small supports first, then larger ones."""
     rng = random.Random(seed)
     sizes = [(2, 2), (2, 3), (3, 2), (3, 3), (4, 3), (5, 4)]
     for n in range(count):
         ny, nz = sizes[min(n // 4, len(sizes) - 1)]
-        yield rational_world(rng, ny, nz)
+        yield _given_x(rng, ny, nz) if observed else rational_world(rng, ny, nz)
 
 
-def larger_worlds(seed: int) -> list[World]:
+def larger_worlds(seed: int, observed: bool = False) -> list[AnyWorld]:
     """Random rational worlds larger than the symbolic ones, for exact checks."""
     rng = random.Random(seed)
-    return [rational_world(rng, ny, nz) for ny, nz in ((4, 3), (5, 4), (6, 5))]
-
-
-# ---------------------------------------------------------------------------------------
-# Exact zero test for combinations of logarithms of rationals
-
-
-def over_primes(expr: sp.Expr) -> sp.Expr:
-    r"""Rewrite every $\ln r$ ($r$ a positive rational) as $\sum_p v_p(r) \ln p$, expanded."""
-
-    def split(arg):
-        r = sp.Rational(arg)
-        out = sp.Integer(0)
-        for p, v in sp.factorint(r.p).items():
-            out += v * sp.log(p, evaluate=False)
-        for p, v in sp.factorint(r.q).items():
-            out -= v * sp.log(p, evaluate=False)
-        return out
-
-    logs = {
-        a: split(a.args[0]) for a in expr.atoms(sp.log) if a.args[0].is_Rational and a.args[0] > 0
-    }
-    return sp.expand(expr.xreplace(logs))
-
-
-def exact_sign(expr: sp.Expr) -> int | None:
-    r"""The sign of an exact constant: $0$, $\pm 1$, or ``None`` when it cannot be told.
-
-    A rational combination of logs of rationals is decided exactly over the primes; a
-    nonzero one gets its sign from a 50-digit evaluation (it is an explicit nonzero
-    number, so the evaluation is not a judgement of zero).  Anything else is decided
-    only when a 50-digit evaluation puts it clearly away from zero.
-    """
-    flat = over_primes(expr)
-    if flat == 0:
-        return 0
-    value = sp.N(flat, 50)
-    if not value.is_real:
-        return None
-    if all(a.is_Rational or (isinstance(a, sp.log) and a.args[0].is_prime) for a in flat.atoms()):
-        return 1 if value > 0 else -1  # nonzero exactly; the sign of a nonzero number
-    if abs(value) > sp.Float("1e-30"):
-        return 1 if value > 0 else -1
-    return None
-
-
-def exact_nonzero(expr: sp.Expr) -> bool | None:
-    """True when a constant is certainly nonzero: a nonzero sign, or a clearly imaginary part."""
-    sign = exact_sign(expr)
-    if sign is not None:
-        return sign != 0
-    value = sp.N(over_primes(expr), 50)
-    if value.is_number and abs(sp.im(value)) > sp.Float("1e-30"):
-        return True  # not even real: an integrand that is complex where the joint has mass
-    return None
-
-
-def log_zero(expr: sp.Expr) -> bool | None:
-    """True when a sum of (polynomial) x (logarithm) terms expands to zero identically."""
-    flat = sp.expand(sp.expand_log(expr, force=True))  # every probability is positive
-    if flat == 0:
-        return True
-    return sp.simplify(flat) == 0 or None
+    sizes = ((4, 3), (5, 4), (6, 5))
+    if observed:
+        return [_given_x(rng, ny, nz, nx) for (ny, nz), nx in zip(sizes, (2, 3, 2), strict=True)]
+    return [rational_world(rng, ny, nz) for ny, nz in sizes]
 
 
 # ---------------------------------------------------------------------------------------
@@ -285,24 +321,27 @@ class Comparison:
 
     equal: bool | None  # True: on every joint; False: a world tells them apart
     how: str
-    world: World | None = None
+    world: AnyWorld | None = None
     claimed: sp.Expr | None = None  # expectations on the world, exact
     derived: sp.Expr | None = None
 
 
 def compare_expectations(
-    claimed: sp.Expr, derived: sp.Expr, candidates: Iterable[World] | None = None
+    claimed: sp.Expr,
+    derived: sp.Expr,
+    candidates: Iterable[AnyWorld] | None = None,
+    dens: Densities = PLAIN,
 ) -> Comparison:
     """Do the two integrands have the same expectation on every joint (and every model)?
 
     Pointwise equality after the Bayes relations proves it for all joints.  Otherwise
     exact rational worlds are searched for one on which the expectations differ.
     """
-    check_integrand(claimed)
-    check_integrand(derived)
-    if same_pointwise(claimed, derived):
+    check_integrand(claimed, dens)
+    check_integrand(derived, dens)
+    if same_pointwise(claimed, derived, dens):
         return Comparison(True, "equal pointwise after the Bayes relations, so on every joint")
-    for w in candidates if candidates is not None else worlds():
+    for w in candidates if candidates is not None else worlds(observed=dens.observed):
         try:
             ec, ed = w.expectation(claimed), w.expectation(derived)
         except (ValueError, ZeroDivisionError):  # pragma: no cover - positive worlds

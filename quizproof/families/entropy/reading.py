@@ -13,6 +13,12 @@ r"""The upper bound on $H(y)$: its notation, and answers read as integrands.
 | `P_\Phi(z)`, `P_\Theta(y|z)` | the two models |
 | `P(z)`, `P(z|y)`, `P(y|z)`, `P(y)` | the joint's (the quiz: every probability is the joint's) |
 | `H(z|y)`, `H(P_{\text{Pop},\Psi}(z), P_\Phi(z))` | the terms of (1) and of the bound |
+| `\operatorname{KL}(P \| Q)`, `\mathbb{E}_z \operatorname{KL}(\dots)` | a divergence (averaged over the conditioning variables) |
+
+Given an observed $x$ (a variant with ``conditional = true``) every distribution is
+conditioned on $x$ too: `\text{Pop}(y|x)`, `P_\Psi(z|x, y)`, `P_\Phi(z|x)`,
+`P_\Theta(y|x, z)`, `P(z|x)`, `H(y|x)`, ... (the conditioning variables in any order);
+a distribution written without $x$ there is an error.
 
 The quiz says every probability refers to the joint $P_{\text{Pop},\Psi}$, so a
 density subscripted by $\Psi$ alone is read as the joint's: `P_\Psi(z)` (printed in
@@ -21,12 +27,10 @@ $P_{\text{Pop},\Psi}(z)$, `P_\Psi(y|z)` the posterior.  The verdict's message sa
 when that reading was used.  The models are never read as true densities: a model
 where the identity needs the truth is a refutable slip.
 
-**Decisions.**  1(a) and 1(c): the answer is an integrand; it is verified when its
-expectation over $y \sim \text{Pop}$, $z \sim P_\Psi(z|y)$ equals the derived one on
-every joint (and for every model), refuted with an exact rational world where it
-does not.  1(b) and 1(d): the answer names terms (`H(z|y)`, a list, `all`, `none`);
-it is compared with the set of terms whose integrands use only computable densities.
-1(e): yes or no, against the derivation that the bound is the negative ELBO.
+**Divergences.**  $\operatorname{KL}(P \| Q)$ is read as the integrand $\ln P - \ln Q$ when
+$P$ is a distribution of the joint (its expectation under the joint is the divergence,
+averaged over what $P$ is conditioned on), and as $\frac{P}{T}(\ln P - \ln Q)$ when $P$ is
+a model, $T$ the joint's distribution of the same variables (an importance weight).
 """
 
 from __future__ import annotations
@@ -47,119 +51,180 @@ PSI_POSTERIOR_NOTE = (
     r"$P_\Psi(y|z)$ is read as the posterior $P_{\text{Pop},\Psi}(y|z)$ of the joint"
 )
 
-TERMS = E.TERMS
+#: Every term by key, in every setting.
+TERMS: dict[str, E.Term] = {**E.terms_for(False).by_key(), **E.terms_for(True).by_key()}
 TermSymbol = E.TermName
+NAMES = {E.x: "x", E.y: "y", E.z: "z"}
 
 
 def _term(key: str) -> sp.Symbol:
     return E.TermName(key)
 
 
-def _pattern(app: Application) -> tuple[tuple[str, ...], int | None]:
+def _pattern(app: Application, dens: E.Densities) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(the variables before '|', the set after it)."""
     names = []
     for a in app.args:
-        if a not in (E.y, E.z):
-            raise NotationError(f"a density takes the variables y and z, not {sp.latex(a)}")
-        names.append(str(a))
-    return tuple(names), app.bar
+        if a not in dens.variables:
+            allowed = ", ".join(NAMES[v] for v in dens.variables)
+            raise NotationError(f"a density takes the variables {allowed}, not {sp.latex(a)}")
+        names.append(NAMES[a])
+    cut = len(names) if app.bar is None else app.bar
+    return tuple(names[:cut]), frozenset(names[cut:])
 
 
-def _joint_density(notes: list[str], psi_alone: bool):
+def _key(density: sp.Expr) -> tuple[tuple[str, ...], frozenset[str]]:
+    cls = type(density)
+    names = [NAMES[v] for v in cls.variables]
+    cut = len(names) - cls.given
+    return tuple(names[:cut]), frozenset(names[cut:])
+
+
+def _lookup(table: dict, pattern, dens: E.Densities, what: str) -> sp.Expr:
+    if pattern in table:
+        return table[pattern]
+    if dens.observed and "x" not in pattern[1]:
+        raise NotationError(f"in this variant every distribution is conditioned on x: {what}")
+    raise NotationError(f"not a distribution of the joint: {what}")
+
+
+def _joint_density(notes: list[str], psi_alone: bool, dens: E.Densities):
+    table = {_key(d): d for d in (dens.pop, dens.marg, dens.enc, dens.post, dens.joint)}
+    head, tail = _key(dens.joint)
+    table[(tuple(reversed(head)), tail)] = dens.joint  # P(z, y) is the joint too
+
     def apply(app: Application) -> sp.Basic:
-        pattern = _pattern(app)
-        table = {
-            (("y",), None): E.POP,
-            (("z",), None): E.MARG,
-            (("z", "y"), 1): E.ENC,
-            (("y", "z"), 1): E.POST,
-            (("y", "z"), None): E.JOINT,
-            (("z", "y"), None): E.JOINT,
-        }
-        if pattern not in table:
-            raise NotationError(
-                "not a distribution of the joint: expected P(z|y), P(z), P(y|z) ..."
-            )
-        out = table[pattern]
-        if psi_alone and out is E.MARG and PSI_ALONE_NOTE not in notes:
+        out = _lookup(table, _pattern(app, dens), dens, "expected P(z|y), P(z), P(y|z) ...")
+        if psi_alone and out == dens.marg and PSI_ALONE_NOTE not in notes:
             notes.append(PSI_ALONE_NOTE)
-        if psi_alone and out is E.POST and PSI_POSTERIOR_NOTE not in notes:
+        if psi_alone and out == dens.post and PSI_POSTERIOR_NOTE not in notes:
             notes.append(PSI_POSTERIOR_NOTE)
         return out
 
     return apply
 
 
-def _model(name: str, expected: tuple[tuple[str, ...], int | None], value: sp.Expr):
+def _model(name: str, value: sp.Expr, dens: E.Densities):
     def apply(app: Application) -> sp.Basic:
-        if _pattern(app) != expected:
-            raise NotationError(f"{name} is the model {sp.latex(value)}")
-        return value
+        return _lookup({_key(value): value}, _pattern(app, dens), dens,
+                       f"{name} is the model {sp.latex(value)}")  # fmt: skip
 
     return apply
 
 
-def _pop(app: Application) -> sp.Basic:
-    if _pattern(app) != (("y",), None):
-        raise NotationError(r"\text{Pop} is the population distribution Pop(y)")
-    return E.POP
+def _pop(dens: E.Densities):
+    def apply(app: Application) -> sp.Basic:
+        return _lookup({_key(dens.pop): dens.pop}, _pattern(app, dens), dens,
+                       f"Pop is the population {sp.latex(dens.pop)}")  # fmt: skip
+
+    return apply
 
 
-def _entropy(app: Application) -> sp.Basic:
-    """H(y), H(z), H(z|y), H(y|z), or a cross-entropy H(P, Q) of a true density and a model."""
-    if len(app.args) == 2 and app.bar is None and all(isinstance(a, E.Density) for a in app.args):
+def _entropy(terms: E.Terms, dens: E.Densities):
+    """H(y), H(z|y), ..., or a cross-entropy H(P, Q) of a true density and its model."""
+    by_pattern = {
+        _key(t.distribution): t
+        for t in (terms.H_Y, terms.H_Z, terms.H_Z_GIVEN_Y, terms.H_Y_GIVEN_Z)
+    }
+
+    def apply(app: Application) -> sp.Basic:
+        if (
+            len(app.args) == 2
+            and app.bar is None
+            and all(isinstance(a, E.Density) for a in app.args)
+        ):
+            for t in (terms.CE_Z, terms.CE_Y_GIVEN_Z):
+                if app.args == (t.distribution, *E.densities_in(t.integrand)):
+                    return _term(t.key)
+            raise NotationError(
+                "a cross-entropy H(P, Q) of this problem pairs a true density with its model"
+            )
+        pattern = _pattern(app, dens)
+        if pattern not in by_pattern:
+            raise NotationError(f"{sp.latex(sp.Function('H')(*app.args))} is not a term here")
+        return _term(by_pattern[pattern].key)
+
+    return apply
+
+
+def _truth(dens: E.Densities) -> dict[sp.Expr, sp.Expr]:
+    """Each density -> the joint's distribution of the same variables."""
+    return {dens.prior: dens.marg, dens.dec: dens.post, dens.marg: dens.marg,
+            dens.post: dens.post, dens.enc: dens.enc, dens.pop: dens.pop,
+            dens.joint: dens.joint}  # fmt: skip
+
+
+def _kl(dens: E.Densities):
+    truth = _truth(dens)
+
+    def apply(app: Application) -> sp.Basic:
+        if len(app.args) != 2 or not all(isinstance(a, E.Density) for a in app.args):
+            raise NotationError(r"expected KL(P \| Q) of two distributions")
         p, q = app.args
-        for t in (E.CE_Z, E.CE_Y_GIVEN_Z):
-            if p == t.distribution and q == _model_of(t):
-                return _term(t.key)
-        raise NotationError(
-            "a cross-entropy H(P, Q) of this problem pairs a true density with its model"
-        )
-    names, bar = _pattern(app)
-    key = "H(" + ", ".join(names[: bar if bar is not None else len(names)])
-    if bar is not None:
-        key += "|" + ", ".join(names[bar:])
-    key += ")"
-    if key not in TERMS:
-        raise NotationError(f"{key} is not a term of this problem")
-    return _term(key)
+        if _key(p)[0] != _key(q)[0]:
+            raise NotationError(r"KL(P \| Q) compares two distributions of the same variable")
+        weight = p / truth[p]  # 1 unless P is a model: the importance weight of P over the joint
+        return weight * (sp.log(p) - sp.log(q))
+
+    return apply
 
 
-def _model_of(term: E.Term) -> sp.Expr:
-    (app,) = E.densities_in(term.integrand)
-    return app
-
-
-def scope_for(notes: list[str] | None = None) -> Scope:
-    """The notation table of problem 1; ``notes`` collects the readings used."""
+def scope_for(setting: E.Setting = E.QUIZ, notes: list[str] | None = None) -> Scope:
+    """The notation table of problem 1 in a setting; ``notes`` collects the readings used."""
     notes = [] if notes is None else notes
+    d = setting.dens
     functions = dict(BASE_FUNCTIONS)
     functions.update(
         {
-            "Pop": _pop,
-            "P_Pop,Psi": _joint_density(notes, psi_alone=False),
-            "P_Psi,Pop": _joint_density(notes, psi_alone=False),
-            "P_Psi": _joint_density(notes, psi_alone=True),
-            "P": _joint_density(notes, psi_alone=False),  # every probability is the joint's
-            "P_Phi": _model("P_Phi", (("z",), None), E.PRIOR),
-            "P_Theta": _model("P_Theta", (("y", "z"), 1), E.DEC),
-            "H": _entropy,
+            "Pop": _pop(d),
+            "P_Pop,Psi": _joint_density(notes, False, d),
+            "P_Psi,Pop": _joint_density(notes, False, d),
+            "P_Psi": _joint_density(notes, True, d),
+            "P": _joint_density(notes, False, d),  # every probability is the joint's
+            "P_Phi": _model("P_Phi", d.prior, d),
+            "P_Theta": _model("P_Theta", d.dec, d),
+            "H": _entropy(setting.terms, d),
+            "KL": _kl(d),
+            "D_KL": _kl(d),
         }
     )
-    return Scope({"y": E.y, "z": E.z, "e": sp.E}, functions)
+    symbols = {"y": E.y, "z": E.z, "e": sp.E}
+    if d.observed:
+        symbols["x"] = E.x
+    return Scope(symbols, functions)
 
 
 _EXPECTATION = re.compile(r"(?<![A-Za-z\\])(\\mathbb\{E\}|E)_\{")
+_SHORT_EXPECTATION = re.compile(r"(?<![A-Za-z\\])(\\mathbb\{E\}|E)_[a-z](?![A-Za-z])")
 _BARE_EXPECTATION = re.compile(r"(?<![A-Za-z\\])(\\mathbb\{E\}|E)(?=\s*(\\left\s*)?\[)")
+_KL = re.compile(r"(\\operatorname\{KL\}|\\mathrm\{KL\}|\\text\{KL\}|D_\{?KL\}?|KL)\s*(\\left)?\(")
+_SEPARATOR = re.compile(r"(?:\\,)?(?:\\middle\s*\\\||\\\||\\Vert|\\parallel|\|\|)(?:\\,)?")
+
+
+def kl_arguments(text: str) -> str:
+    r"""``KL(P \| Q)`` as ``KL(P, Q)``: the divergence's separator is not a norm."""
+    out, pos = "", 0
+    for m in _KL.finditer(text):
+        if m.start() < pos:
+            continue
+        depth, k = 1, m.end()
+        while k < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            k += 1
+        inner = _SEPARATOR.sub(",", text[m.end() : k - 1])
+        out += text[pos : m.start()] + r"\operatorname{KL}(" + inner + ")"
+        pos = k
+    return out + text[pos:]
 
 
 def strip_expectations(text: str) -> str:
-    r"""Drop expectation operators ``E_{y \sim \text{Pop}, z \sim P_\Psi(z|y)}`` (and ``[...]``).
+    r"""Drop expectation operators ``E_{y \sim \text{Pop}, z \sim P_\Psi(z|y)}``, ``E_z`` (and ``[...]``).
 
     Every expectation of problem 1 is over the joint (or a marginal of it, which is
     the same for a function of fewer variables), so an equation between expectations
     is decided by its integrands.
     """
-    out = _BARE_EXPECTATION.sub(" ", text)
+    out = _SHORT_EXPECTATION.sub(" ", _BARE_EXPECTATION.sub(" ", text))
     while True:
         m = _EXPECTATION.search(out)
         if not m:
@@ -184,14 +249,14 @@ def strip_expectations(text: str) -> str:
         out = out[: m.start()] + " " + rest
 
 
-def _as_integrand(member: sp.Basic) -> sp.Expr:
-    """An answer's member as an integrand: entropy terms become their integrands."""
+def as_integrand(member: sp.Basic, dens: E.Densities = E.PLAIN) -> sp.Expr:
+    """An answer's member as an integrand: named terms become their integrands."""
     if not isinstance(member, sp.Expr) or isinstance(member, sp.Tuple):
         raise NotationError(r"expected an integrand in the densities, e.g. -\ln P_\Phi(z)")
     names = member.atoms(E.TermName)
     member = member.xreplace({t: TERMS[t.name].integrand for t in names})
     try:
-        E.check_integrand(member)
+        E.check_integrand(member, dens)
     except E.IntegrandError as err:
         raise NotationError(str(err)) from None
     return member
@@ -204,19 +269,24 @@ def restated(member: sp.Basic) -> str | None:
 
 
 def read_integrands(
-    kind: str, answer: object, notes: list[str], restating: list[str] | None = None
+    kind: str,
+    answer: object,
+    notes: list[str],
+    restating: list[str] | None = None,
+    setting: E.Setting = E.QUIZ,
 ) -> list[tuple[str, sp.Expr]]:
-    r"""Each member of an integrand answer, with its role: ``H(y)`` or ``bound``.
+    r"""Each member of an integrand answer, with its role: ``H(y)``, ``bound`` or ``gap``.
 
     For the identity every member is claimed to have expectation $H(y)$ (a chain
     ``H(y) = ... = integrand`` of equal members); for the bound the members
-    before its ``\le`` equal $H(y)$ and those after it are the bound.  ``notes``
-    collects the readings used; ``restating`` receives the entropy the last member
-    still names, if any.  NotationError if the answer is no such chain.
+    before its ``\le`` equal $H(y)$ and those after it are the bound; for the gap every
+    member is the gap.  ``notes`` collects the readings used; ``restating`` receives the
+    entropy the last member still names, if any.  NotationError if the answer is no such
+    chain.
     """
     if not isinstance(answer, str):
         raise NotationError("the answer must be a string of LaTeX")
-    parsed = parse(strip_expectations(answer), scope_for(notes))
+    parsed = parse(strip_expectations(kl_arguments(answer)), scope_for(setting, notes))
     allowed = {"="} | ({"<="} if kind == "bound" else set())
     bad = [rel for rel in parsed.relations if rel not in allowed]
     if bad:
@@ -227,9 +297,10 @@ def read_integrands(
         cut = parsed.relations.index("<=") + 1 if "<=" in parsed.relations else 0
     else:
         cut = len(parsed.members)
-    if restating is not None and (found := restated(parsed.members[-1])):
+    if restating is not None and kind != "gap" and (found := restated(parsed.members[-1])):
         restating.append(found)
+    role = "gap" if kind == "gap" else "H(y)"
     return [
-        ("H(y)" if n < cut else "bound", _as_integrand(member))
+        (role if n < cut else "bound", as_integrand(member, setting.dens))
         for n, member in enumerate(parsed.members)
     ]

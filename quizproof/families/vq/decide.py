@@ -1,9 +1,11 @@
-r"""Training vector quantization: deciding updates, conditions on the rate and the EMA decay.
+r"""Training vector quantization: deciding updates, conditions on the rate, decays and rates.
 
-An answer ``target op value`` is read as a program statement (see
-:mod:`.reading`); its new value is compared with the derived one, and a
-difference is refuted at an exact point with the slip named (the current value
-dropped, ``\leftarrow`` or ``=`` where ``+=`` is meant, a sign, a factor).
+An answer ``target op value`` is read as a program statement (see :mod:`.reading`); its
+new value is compared with the derived one, and a difference is refuted at an exact
+point with the slip named (the current value dropped, ``\leftarrow`` or ``=`` where
+``+=`` is meant, a sign, a factor).  A condition on the rate is decided by
+:mod:`.conditions`; a decay or a rate (``\gamma = 1 - 2\eta``, ``\eta = (1 - d)/2``) as
+a value.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import sympy as sp
 
 from derivations import vq as V
 from derivations.core import Derivation
+from quizproof.families.vq.conditions import condition_verdict
 from quizproof.families.vq.reading import (
     TARGET,
     TARGET_NAMES,
     Update,
     point_name,
-    read_condition,
     read_update,
 )
+from quizproof.families.vq.variants import grid
+from quizproof.families.vq.written import coefficient
 from quizproof.family import Context
 from quizproof.model import Claim
 from quizproof.notation import NotationError, parse
@@ -32,7 +36,7 @@ def _factored(step: sp.Expr) -> str:
     rate = sp.cancel(step / (V.x - V.e))
     if rate.free_symbols & {V.x, V.e}:
         return sp.latex(step)
-    return sp.latex(rate) + r"\left(" + sp.latex(V.x - V.e, order="rev-lex") + r"\right)"
+    return coefficient(rate, r"\left(" + sp.latex(V.x - V.e, order="rev-lex") + r"\right)")
 
 
 def update_slip(op: str, target: sp.Expr, rhs: sp.Expr, derived_new: sp.Expr) -> str | None:
@@ -61,25 +65,35 @@ def update_slip(op: str, target: sp.Expr, rhs: sp.Expr, derived_new: sp.Expr) ->
         claimed_step = sp.expand(-rhs)
     else:
         return None
+    extra = sorted(claimed_step.free_symbols - derived_new.free_symbols - {target}, key=str)
+    if extra:
+        names = ", ".join(f"${sp.latex(s)}$" for s in extra)
+        return f"the answer involves {names}, which this step does not"
     if step != 0 and sp.expand(claimed_step + step) == 0:
         return "the step has the wrong sign (gradient ascent instead of descent)"
     if step != 0:
         ratio = sp.cancel(claimed_step / step)
-        if ratio.is_number:
+        if not ratio.free_symbols & {V.x, V.e, V.x_grad, V.e_grad}:
             if ratio == sp.Rational(1, 2):
                 return "the step is half the derived one: the factor 2 from differentiating the square is dropped"
             return f"the step is ${sp.latex(ratio)}$ times the derived one"
+    along = sp.expand(step).coeff(V.x) * (V.x - V.e)  # the derived change along x - e
+    missing = sp.expand(step - claimed_step)
+    if along != 0 and sp.expand(missing - along) == 0:
+        return f"the term ${_factored(along)}$ is dropped"
+    if along != 0 and sp.expand(missing - 2 * along) == 0:
+        return f"the sign of the term ${_factored(along)}$ is flipped"
     return None
 
 
 def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
     """An update statement, and for the rolling average an optional condition on eta after it."""
     update = read_update(claim.kind, claim.answer, ctx.scope)
-    result = update_verdict(claim.kind, update, derivation)
+    result = update_verdict(claim.kind, update, derivation, ctx)
     if result["verdict"] != "verified" or not update.conditions:
         return result
     for text in update.conditions:
-        cond = condition_verdict(text, ctx, V.convexity_condition())
+        cond = condition_verdict(text, ctx, V.convexity_condition(ctx.params))
         if cond["verdict"] != "verified":
             cond["message"] = "; ".join(
                 m
@@ -93,7 +107,17 @@ def decide_update(claim: Claim, ctx: Context, derivation: Derivation) -> dict[st
     return result
 
 
-def update_verdict(kind: str, update: Update, derivation: Derivation) -> dict[str, Any]:
+EVIDENCE = {
+    "straight_through": "the new x.grad equals the derived accumulation x.grad + "
+    "e(nearest_E(x)).grad",
+    "encoder_gradient": "the new x.grad equals x.grad plus the derived gradient of objective (3) "
+    "under the straight-through estimator",
+}
+
+
+def update_verdict(
+    kind: str, update: Update, derivation: Derivation, ctx: Context
+) -> dict[str, Any]:
     """An update statement: its new value against the derived one."""
     target = TARGET[kind]
     derived = derivation.result
@@ -105,9 +129,8 @@ def update_verdict(kind: str, update: Update, derivation: Derivation) -> dict[st
             "slip": "the wrong variable is updated",
         }
     for n, (rhs, new) in enumerate(zip(update.rights, update.new_values(), strict=True)):
-        diff = V.compare(
-            new, derived, symbols=sorted(new.free_symbols | derived.free_symbols, key=str)
-        )
+        symbols = sorted(new.free_symbols | derived.free_symbols, key=str)
+        diff = V.compare(new, derived, symbols=symbols, grid=grid(ctx.params))
         which = f"form {n + 1} of the right side: " if len(update.rights) > 1 else ""
         if diff.equal is False and diff.point is not None:
             return {
@@ -128,15 +151,21 @@ def update_verdict(kind: str, update: Update, derivation: Derivation) -> dict[st
                 + "the forms differ symbolically, yet no point tried tells them apart",
                 "message": "; ".join(notes),
             }
-    average = kind == "rolling_average" and op in ("<-", "=", ":=")
+    average = kind in ("rolling_average", "ema_update") and op in ("<-", "=", ":=")
     if average and not any(is_weighted_average(r) for r in update.rights):
-        notes.append(
-            "equal to the rolling average, though not written as a weighted average "
-            r"$(1 - 2\eta)e(k) + 2\eta x_\Psi(y)$"
+        expr = sp.expand(derived)
+        shown = (
+            coefficient(expr.coeff(V.e), "e(k)")
+            + " + "
+            + coefficient(expr.coeff(V.x), r"x_\Psi(y)")
         )
-    evidence = "the new value the answer assigns simplifies to the derived one for every eta, x, e"
-    if kind == "straight_through":
-        evidence = "the new x.grad equals the derived accumulation x.grad + e(nearest_E(x)).grad"
+        notes.append(
+            f"equal to the rolling average, though not written as a weighted average ${shown}$"
+        )
+    evidence = EVIDENCE.get(
+        kind, "the new value the answer assigns simplifies to the derived one for every value of "
+        "its symbols"
+    )  # fmt: skip
     return {"verdict": "verified", "evidence": evidence, "message": "; ".join(notes)}
 
 
@@ -156,89 +185,50 @@ def is_weighted_average(expr: sp.Expr) -> bool:
 
 
 def decide_condition(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    r"""A condition on $\eta$ (``\eta < 1/2``, ``0 < \eta \le \frac{1}{2}``) for a rolling average.
-
-    Both weights must be nonnegative ($\eta \le 1/2$); for a step that keeps some of the
-    old value the weight of $e$ is positive ($\eta < 1/2$).  With $\eta > 0$ either is
-    the condition; a condition between them is verified.
-    """
+    r"""A condition on $\eta$ (``\eta < 1/2``, ``0 < \eta \le \frac{1}{2}``) for a rolling average."""
     if not isinstance(claim.answer, str):
         raise NotationError("the answer must be a condition on eta")
     return condition_verdict(claim.answer, ctx, derivation)
 
 
-def condition_verdict(text: str, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    """Decide a condition on eta given as LaTeX text."""
-    conds = read_condition(text, ctx.scope)
-    h = sp.Symbol("eta", real=True)
-    positive = sp.Interval.open(0, sp.oo)
-    claimed = positive
-    for c in conds:
-        claimed = claimed & sp.solveset(c.xreplace({V.eta: h}), h, sp.S.Reals)
-    loose = sp.solveset(derivation.result.xreplace({V.eta: h}), h, sp.S.Reals) & positive
-    strict = sp.Interval.open(0, sp.Rational(1, 2))
-    if strict.is_subset(claimed) and claimed.is_subset(loose):
-        msg = ""
-        if claimed != loose:
-            msg = "eta = 1/2 is excluded: there the step sets e to x and keeps nothing of the old value"
-        return {
-            "verdict": "verified",
-            "evidence": "the same set of learning rates as the derived condition",
-            "message": msg,
-        }
-    bad = (claimed - loose) if not claimed.is_subset(loose) else (strict - claimed)
-    pt = _inside(bad)
-    weight_e = 1 - 2 * pt
-    return {
-        "verdict": "refuted",
-        "evidence": "the condition admits or excludes a learning rate it should not",
-        "counterexample": {
-            "point": {r"\eta": sp.latex(pt)},
-            "claimed": r"\text{holds}" if claimed.contains(pt) == sp.true else r"\text{fails}",
-            "derived": (
-                rf"\text{{weights }} ({sp.latex(weight_e)}, {sp.latex(2 * pt)})"
-                + (r"\text{: an average}" if weight_e >= 0 else r"\text{: not an average}")
-            ),
-        },
-        "slip": "the condition is only sufficient"
-        if claimed.is_subset(loose)
-        else "the condition admits a negative weight",
-    }
+def subject_of(kind: str, ctx: Context) -> set[sp.Symbol]:
+    """The quantity a value answer may name on its left: the decay, or the learning rate."""
+    if kind == "ema_rate":
+        return {V.eta}
+    decay = ctx.params.decay
+    return {V.gamma} | ({decay} if isinstance(decay, sp.Symbol) else set())
 
 
-def _inside(s: sp.Set) -> sp.Rational:
-    """An exact rational point of a nonempty union of intervals."""
-    for part in s.args if isinstance(s, sp.Union) else (s,):
-        if isinstance(part, sp.FiniteSet):
-            return sp.Rational(part.args[0])
-        if isinstance(part, sp.Interval):
-            lo, hi = part.start, part.end
-            if hi == sp.oo:
-                return sp.Rational(lo) + 1 if lo.is_finite else sp.Integer(1)
-            return sp.Rational(lo + hi) / 2
-    raise ValueError("empty set")  # pragma: no cover
-
-
-def decide_ema(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    r"""The decay $\gamma$ (``\gamma = 1 - 2\eta`` or ``1 - 2\eta``)."""
+def decide_value(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    r"""A decay (``\gamma = 1 - 2\eta``) or a rate (``\eta = \frac{1 - d}{2c}``), as a value."""
     if not isinstance(claim.answer, str):
         raise NotationError("the answer must be LaTeX")
     parsed = parse(claim.answer, ctx.scope)
     if any(r != "=" for r in parsed.relations):
-        return {"verdict": "invalid", "message": r"expected \gamma = ..."}
-    members = [m for m in parsed.members if m != V.gamma]
+        raise NotationError("expected a value, or a chain such as \\gamma = ...")
+    names = subject_of(claim.kind, ctx)
+    members = [m for m in parsed.members if m not in names]
+    if not members:
+        raise NotationError("the answer names the quantity but gives no value")
     for m in members:
-        diff = V.compare(m, derivation.result, symbols=[V.eta])
+        if not isinstance(m, sp.Expr) or isinstance(m, sp.Tuple):
+            raise NotationError("expected a value")
+        symbols = sorted(m.free_symbols | derivation.result.free_symbols, key=str)
+        diff = V.compare(m, derivation.result, symbols=symbols, grid=grid(ctx.params))
         if diff.equal is False and diff.point is not None:
             return {
                 "verdict": "refuted",
-                "evidence": "the decay differs from the derived one",
+                "evidence": "the value differs from the derived one at an exact point",
                 "counterexample": {
-                    "point": {r"\eta": sp.latex(diff.point[V.eta])},
+                    "point": {sp.latex(s): sp.latex(v) for s, v in diff.point.items()},
                     "claimed": sp.latex(diff.claimed),
                     "derived": sp.latex(diff.derived),
                 },
             }
         if diff.equal is not True:
-            return {"verdict": "undecided", "evidence": "could not compare the decays"}
-    return {"verdict": "verified", "evidence": "equal to the derived decay 1 - 2 eta"}
+            return {"verdict": "undecided", "evidence": "could not compare the two values"}
+    return {
+        "verdict": "verified",
+        "evidence": f"equal to the derived value ${sp.latex(derivation.result)}$ for every "
+        "value of its symbols",
+    }

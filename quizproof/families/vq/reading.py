@@ -10,6 +10,7 @@ coefficients, so an answer is read with one coordinate standing for each vector:
 | `e(\text{nearest}_E(x_\Psi(y)))`, `e(k)`, `e` | its codeword $e$ |
 | `x.\text{grad}`, `e(\dots).\text{grad}` | the gradients held for $x$ and for $e$ |
 | `\eta`, `\gamma` | the learning rate, an EMA decay |
+| `\beta`, `c`, `d`, ... | a variant's weights and decay, by the names its `[vq]` table gives |
 
 **Updates.**  An answer ``target op value`` is read as a program statement: ``+=``
 and ``-=`` add to / subtract from the target's current value; ``\leftarrow``,
@@ -55,9 +56,9 @@ POINT_NAMES = {
 
 
 def point_name(kind: str, s: sp.Symbol) -> str:
-    if kind == "straight_through" and s in (V.x, V.e):
+    if kind in ("straight_through", "encoder_gradient") and s in (V.x, V.e):
         return {V.x: "x", V.e: r"e(\text{nearest}_E(x))"}[s]
-    return POINT_NAMES[s]
+    return POINT_NAMES.get(s, sp.latex(s))
 
 
 def _one(app: Application, name: str) -> sp.Basic:
@@ -91,7 +92,8 @@ def _grad(value: sp.Basic) -> sp.Basic:
     return grads[value]
 
 
-def scope_for() -> Scope:
+def scope_for(params: V.VQParams = V.QUIZ) -> Scope:
+    """The notation of problem 2, with the names of a variant's symbols (its weights, decay)."""
     functions = dict(BASE_FUNCTIONS)
     functions.update(
         {"nearest_E": _nearest, "nearest": _nearest, "e": _codeword, "x_Psi": _encoder}
@@ -109,7 +111,9 @@ def scope_for() -> Scope:
         "e_new": E_NEW,  # e_{\text{new}} = ...: the new value, defined
         "e^new": E_NEW,
         "x_Psi": V.x,  # x_\Psi without its argument
+        "beta": V.beta,  # the quiz's commitment weight
     }
+    symbols.update({str(s): s for s in params.symbols})
     return Scope(symbols, functions, {"grad": _grad})
 
 
@@ -125,7 +129,7 @@ _LEADING_WORD = re.compile(r"^\s*(?:for|if|when|where|with)\b", re.IGNORECASE)
 
 def split_condition(text: str) -> tuple[str, list[str]]:
     r"""``update, \eta < 1/2`` (or ``\quad``, ``\text{for}``, ``;``) into the update and conditions."""
-    marked = _CONDITION_WORDS.sub(",", text)
+    marked = _CONDITION_WORDS.sub(",", re.sub(r"\\[,;:!]", " ", text))  # \, is a space
     pieces, depth, cur = [], 0, ""
     for ch in marked:
         depth += ch in "({["
@@ -146,9 +150,12 @@ def split_condition(text: str) -> tuple[str, list[str]]:
 # The quantity each claim kind updates.
 TARGET = {
     "straight_through": V.x_grad,
+    "encoder_gradient": V.x_grad,
     "sgd_update": V.e,
     "rolling_average": V.e,
+    "ema_update": V.e,
 }
+PROBLEM_SYMBOLS = {V.x, V.e, V.eta, V.x_grad, V.e_grad, V.beta, V.gamma}
 UPDATES = ("<-", "=", ":=", "+=", "-=")
 _REL = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
 
@@ -181,7 +188,9 @@ def read_update(kind: str, text: object, scope: Scope) -> Update:
     if not parsed.relations:
         if kind == "straight_through":
             raise NotationError("expected an update of x.grad, e.g. x.grad += ...")
-        op, lhs, rights = "<-", target, list(parsed.members)
+        # a value alone: the new codeword, or for the encoder the gradient x.grad receives
+        op = "+=" if kind == "encoder_gradient" else "<-"
+        lhs, rights = target, list(parsed.members)
     else:
         op, lhs, rights = parsed.relations[0], parsed.members[0], list(parsed.members[1:])
         if op not in UPDATES:
@@ -197,11 +206,15 @@ def read_update(kind: str, text: object, scope: Scope) -> Update:
     for rhs in rights:
         if not isinstance(rhs, sp.Expr) or isinstance(rhs, sp.Tuple):
             raise NotationError("the right side must be an expression")
-        extra = rhs.free_symbols - {V.x, V.e, V.eta, V.x_grad, V.e_grad}
+        extra = rhs.free_symbols - PROBLEM_SYMBOLS - set(_variant_symbols(scope))
         if extra:
             names = ", ".join(sorted(sp.latex(s) for s in extra))
             raise NotationError(f"the update uses {names}, which this step does not involve")
     return Update(op, lhs, tuple(rights), tuple(conditions), tuple(notes))
+
+
+def _variant_symbols(scope: Scope) -> list[sp.Symbol]:
+    return [v for v in scope.symbols.values() if isinstance(v, sp.Symbol) and v.is_positive]
 
 
 def read_condition(text: str, scope: Scope) -> list[sp.Basic]:
@@ -210,10 +223,11 @@ def read_condition(text: str, scope: Scope) -> list[sp.Basic]:
     if not parsed.relations or any(r not in _REL for r in parsed.relations):
         raise NotationError(r"expected a condition such as \eta \le 1/2")
     conds = [
-        _REL[r](a, b)
+        _REL[r](a, b, evaluate=False)
         for r, a, b in zip(parsed.relations, parsed.members[:-1], parsed.members[1:], strict=True)
     ]
+    allowed = {V.eta} | set(_variant_symbols(scope)) - {V.beta, V.gamma}
     for c in conds:
-        if c.free_symbols - {V.eta}:
-            raise NotationError("the condition may involve eta only")
+        if c.free_symbols - allowed:
+            raise NotationError("the condition may involve eta (and the weight of (4)) only")
     return conds
