@@ -46,3 +46,4 @@ class Derivation:
     assumptions: str = ""
     witness: dict[str, sp.Basic] | None = None  # for a derived "no": where it fails
     checks: tuple[str, ...] = ()
+    written: str = ""  # the result in LaTeX as an answer would print it (set by the report)

@@ -92,7 +92,8 @@ def prepare(quiz: Quiz) -> Prepared:
 
 def _derive(kind: ClaimKind, ctx: Context) -> Derivation | str:
     try:
-        return rendered(kind.derive(ctx))
+        d = kind.derive(ctx)
+        return rendered(d, kind.written(d) if kind.written is not None else latex(d.result))
     except NoClosedForm as err:
         return str(err)
     except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
@@ -134,6 +135,8 @@ def prefetch(wanted: Iterable[tuple[Problem, ClaimKind, Context]]) -> None:
 
 def written(kind: ClaimKind, d: Derivation) -> str:
     """The derived answer in LaTeX, as the quiz would print it."""
+    if d.written:
+        return d.written
     return kind.written(d) if kind.written is not None else latex(d.result)
 
 

@@ -32,11 +32,11 @@ def steps_json(d: Derivation) -> list[dict[str, str]]:
     return [{"text": s.text, "latex": s.display or latex(s.expr)} for s in d.steps]
 
 
-def rendered(d: Derivation) -> Derivation:
-    """The derivation with each step's math printed once, for the cache and the report.
+def rendered(d: Derivation, written: str) -> Derivation:
+    """The derivation with its steps and its answer printed once, for the cache and the report.
 
     Rebuilding SymPy objects is slow; printed steps are strings.  The result
     stays a SymPy object: answers are decided against it.
     """
     steps = tuple(Step(s.text, sp.S.Zero, s.display or latex(s.expr)) for s in d.steps)
-    return Derivation(d.id, d.result, steps, d.assumptions, d.witness, d.checks)
+    return Derivation(d.id, d.result, steps, d.assumptions, d.witness, d.checks, written)

@@ -27,7 +27,6 @@ One seed fixes every number: the check of claim $c$ draws from
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from quizproof.family import Context
 from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import SUBJECT, NotationError, parse
 from quizproof.notation.unknowns import marking
+from quizproof.output import Progress
 from quizproof.pool import run_bounded
 
 PILOT = 1 << 14
@@ -287,35 +287,6 @@ class QuizSimulation:
         if self.problems:
             return 2
         return 0 if all(c.passed for c in self.checks) else 1
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, total: int, stream=None):
-        self.total = max(total, 1)
-        self.done = 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.on = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.label = ""
-
-    def tick(self) -> None:
-        self.done += 1
-        self.draw()
-
-    def draw(self) -> None:
-        if not self.on:
-            return
-        width = 30
-        filled = width * self.done // self.total
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\rsimulate [{bar}] {self.done}/{self.total} {self.label:<28}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.on:
-            self.stream.write("\r" + " " * 80 + "\r")
-            self.stream.flush()
 
 
 SIMULATION_BOUND = 3600.0  # seconds a claim's simulation may take on a worker

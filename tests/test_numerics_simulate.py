@@ -16,7 +16,8 @@ import pytest
 from quizproof.checker import check_quiz
 from quizproof.cli import main
 from quizproof.families.race.simulate import bench
-from quizproof.simulation import Progress, simulate_quiz
+from quizproof.output import Progress
+from quizproof.simulation import simulate_quiz
 from tests.conftest import QUIZ4
 
 WRONG = [
