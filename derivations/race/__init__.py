@@ -21,6 +21,7 @@ probability of a decrease of both estimates.
   Import it as ``from derivations.race import policy_gradient as pg``.
 """
 
+from derivations.core import NoClosedForm
 from derivations.race.rules import (
     DOMAIN,
     QUIZ_RULES,
@@ -28,18 +29,24 @@ from derivations.race.rules import (
     N,
     RaceRules,
     RulesError,
+    gamma,
     i,
     k,
     lam,
     t,
     tidy,
 )
-from derivations.race.values import (
-    advantage,
+from derivations.race.transitions import (
+    expected_last_step_reward,
     last_reward,
     last_step,
     last_step_reward,
+    last_step_reward_law,
     next_state,
+    next_state_law,
+)
+from derivations.race.values import (
+    advantage,
     q_value,
     series,
     value_function,
@@ -51,16 +58,21 @@ __all__ = [
     "QUIZ_RULES",
     "REWARDS",
     "N",
+    "NoClosedForm",
     "RaceRules",
     "RulesError",
     "advantage",
+    "expected_last_step_reward",
+    "gamma",
     "i",
     "k",
     "lam",
     "last_reward",
     "last_step",
     "last_step_reward",
+    "last_step_reward_law",
     "next_state",
+    "next_state_law",
     "q_value",
     "series",
     "t",
