@@ -29,13 +29,10 @@ import sympy as sp
 
 from derivations.core import Derivation, NoClosedForm, Step
 from derivations.race.domain import name, sign, tidy
+from derivations.race.episodes import K_sym, T_sym, n2_sym
 from derivations.race.estimators import reinforce_estimate
 from derivations.race.rules import N, RaceRules, lam
 from derivations.race.signs import score
-
-K_sym = sp.Symbol("K", integer=True, nonnegative=True)
-T_sym = sp.Symbol("T", integer=True, positive=True)
-n2_sym = sp.Symbol("n_2", integer=True, nonnegative=True)
 
 PER_STEP = (
     "with a reward on every step the sign of REINFORCE's estimate depends on the order of the "

@@ -36,7 +36,7 @@ import sympy as sp
 
 from derivations.core import Derivation, Step
 from derivations.race.domain import name, tidy
-from derivations.race.episodes import T_sym, episode_law, n2_sym
+from derivations.race.episodes import T_sym, episode_law, n2_sym, x, y
 from derivations.race.recursion import estimate_moments
 from derivations.race.rules import RaceRules, i, lam, t
 from derivations.race.signs import score
@@ -170,7 +170,7 @@ def _pgf(rules: RaceRules, which: str) -> tuple[sp.Expr, sp.Expr, list[Step]] | 
         Step(
             "The joint PGF of $(T, n_2)$: $N$ independent blocks, each a run of steps that do "
             "not advance closed by one that does",
-            sp.Eq(E(sp.Symbol("x") ** T_sym * sp.Symbol("y") ** n2_sym), law.pgf),
+            sp.Eq(E(x**T_sym * y**n2_sym), law.pgf),
         ),
     ]
     if law.n2_is_fixed():
