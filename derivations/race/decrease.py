@@ -78,9 +78,9 @@ def prob_decrease_reinforce(rules: RaceRules) -> Derivation:
             + ("positive" if positive else "negative")
             + ", times an affine function of $K$, so the estimate is negative exactly when this "
             "factor is " + ("negative" if positive else "positive"),
-            factor,
+            sp.collect(factor, K_sym, tidy),
         ),
-        Step("The factor's slope in $K$ and its root", sp.Tuple(sp.factor(slope), tidy(threshold))),
+        Step("The factor's slope in $K$ and its root", sp.Tuple(tidy(slope), tidy(threshold))),
     ]
     if slope_sign is None or sign(threshold, rules) is not True:  # pragma: no cover
         raise NoClosedForm("the signs of the slope or the root of the factor are not settled")

@@ -152,7 +152,8 @@ def a2c_estimate(rules: RaceRules) -> sp.Expr | None:
     if rules.discount != 1 or not constant:
         return None
     A = {a: advantage(rules, a).result for a in (1, 2)}
-    return n2_sym * score(2, rules) * A[2] + (T_sym - n2_sym) * score(1, rules) * A[1]
+    s1, s2 = tidy(score(1, rules)), tidy(score(2, rules))
+    return n2_sym * s2 * A[2] + (T_sym - n2_sym) * s1 * A[1]
 
 
 def _pgf(rules: RaceRules, which: str) -> tuple[sp.Expr, sp.Expr, list[Step]] | None:
@@ -178,7 +179,7 @@ def _pgf(rules: RaceRules, which: str) -> tuple[sp.Expr, sp.Expr, list[Step]] | 
         steps.append(
             Step(
                 f"$n_2 = {sp.latex(n2)}$ in every episode, so the estimate is a function of T alone",
-                sp.Eq(ghat[which], sp.factor(g.subs(n2_sym, n2))),
+                sp.Eq(ghat[which], tidy(g.subs(n2_sym, n2))),
             )
         )
     mean, second = law.expect(g), law.expect(g**2)

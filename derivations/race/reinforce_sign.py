@@ -16,7 +16,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derivations.core import Derivation, Step
-from derivations.race.domain import HALF, Bounds, interval_of, name
+from derivations.race.domain import HALF, Bounds, interval_of, name, tidy
 from derivations.race.episodes import T_sym, _episodes, n2_sym, rewards
 from derivations.race.rules import RaceRules, lam
 from derivations.race.signs import ACTIONS, score
@@ -53,15 +53,15 @@ def reinforce_can_decrease(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
         Step(
             "The scores of the two actions",
             sp.Tuple(
-                sp.Eq(name(r"\frac{d}{d\lambda} \ln \pi(a_1)"), score(1, rules)),
-                sp.Eq(name(r"\frac{d}{d\lambda} \ln \pi(a_2)"), score(2, rules)),
+                sp.Eq(name(r"\frac{d}{d\lambda} \ln \pi(a_1)"), tidy(score(1, rules))),
+                sp.Eq(name(r"\frac{d}{d\lambda} \ln \pi(a_2)"), tidy(score(2, rules))),
             ),
         ),
     ]
     if rules.step_reward == 0 and rules.discount == 1:
         n1 = sp.Symbol("n_1", integer=True, nonnegative=True)
         to_go = rules.goal_reward(T_sym)
-        general = sp.factor(to_go * (n2_sym * score(2, rules) + n1 * score(1, rules)))
+        general = tidy(to_go * (n2_sym * score(2, rules) + n1 * score(1, rules)))
         steps.append(
             Step(
                 f"Only the goal pays, so every reward-to-go is $B(T) = {sp.latex(to_go)}$ and the "

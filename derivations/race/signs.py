@@ -113,7 +113,7 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             steps.append(
                 Step(
                     f"The score of $a_{action}$ times its advantage, with ${var}$ the parameter",
-                    sp.Eq(lhs, term),
+                    sp.Eq(lhs, tidy(term) if not depends_on_state(term, rules) else term),
                 )
             )
             terms.append((param, action, term))
@@ -127,9 +127,9 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             word = "nonpositive (zero only at the edge of a range)"
         steps.append(
             Step(
-                f"With these substitutions the $a_{action}$ term (parameter ${param}$) is {word}"
-                if param == "lambda"
-                else f"With these substitutions the $a_{action}$ term (parameter $\\theta$) is {word}",
+                f"With these substitutions the $a_{action}$ term (parameter "
+                + ("$\\lambda$" if param == "lambda" else "$\\theta$")
+                + f") is {word}",
                 shown[0] if len(shown) == 1 else sp.Tuple(*shown),
             )
         )
@@ -149,7 +149,9 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             at = ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in point.items())
             steps.append(
                 Step(
-                    f"At {at} the $a_{action}$ term (parameter ${param}$) is negative",
+                    f"At {at} the $a_{action}$ term (parameter "
+                    + ("$\\lambda$" if param == "lambda" else "$\\theta$")
+                    + ") is negative",
                     sp.Eq(name(r"\text{term}"), value),
                 )
             )

@@ -100,7 +100,7 @@ def last_step_reward_law(rules: RaceRules, action: int) -> Derivation:
 def expected_last_step_reward(rules: RaceRules, action: int) -> Derivation:
     """E R((goal - 1, t), a) = c + p_a B(t + 1)."""
     law = last_step_reward_law(rules, action).result
-    result = sp.expand(sum((p * v for p, v in law), sp.Integer(0)))
+    result = sp.factor(sum((p * v for p, v in law), sp.Integer(0)))
     lhs = Rf(_last_state(rules), ACTION[action])
     p = rules.advance(action)
     if p == 1 or len(law) == 1:
