@@ -260,6 +260,27 @@ def test_without_closed_form_a_reason_and_exact_bounds(rules):
     assert 0 < lo <= hi < lo + Fraction(1, 10**6)
 
 
+@pytest.mark.parametrize("discount", [sp.Integer(1), HALF])
+def test_bounds_by_listing_every_short_episode(discount):
+    """Per-step rewards: the lower bound is the sum over the episodes of at most H actions
+    whose update, computed from its definition, is negative (quiz rules, N = 2, H = 12)."""
+    rules, goal, horizon, lv = RaceRules(reward="per-step", discount=discount), 2, 12, THIRD
+    s = {1: score(1).subs(lam, lv), 2: score(2).subs(lam, lv)}
+    total = sp.Integer(0)
+    for T in range(goal, horizon + 1):
+        for actions in itertools.product((1, 2), repeat=T):
+            if actions.count(2) != goal or actions[-1] != 2:
+                continue
+            update = sum(
+                s[a] * sum(-(discount**k) for k in range(j, T)) for j, a in enumerate(actions)
+            )
+            if update < 0:
+                total += sp.Mul(*(lv if a == 2 else 1 - lv for a in actions))
+    lo, hi = pg.prob_decrease_bounds(rules, {lam: lv, N: goal}, horizon=horizon)
+    assert lo == Fraction(int(total.p), int(total.q))
+    assert hi > lo
+
+
 def test_bounds_bracket_the_closed_form():
     lo, hi = pg.prob_decrease_bounds(QUIZ, {lam: THIRD, N: 2}, horizon=60)
     exact = Fraction(str(pg.estimator_value(QUIZ, "prob_decrease.reinforce", N=2, lam=THIRD)))

@@ -122,6 +122,8 @@ def prob_decrease_bounds(
     ``point`` gives lambda, the goal (if symbolic) and the rules' symbols.  The
     lower bound sums the episodes of at most ``horizon`` actions whose estimate
     is negative; the upper bound adds the probability of every longer episode.
+    Raises ValueError when the partial episodes to track exceed ``max_states``
+    (a per-step reward under a discount tracks the discounted score sum exactly).
     """
 
     def F(e: object) -> Fraction:
@@ -170,5 +172,5 @@ def prob_decrease_bounds(
                         new[key] = new.get(key, Fraction(0)) + w
         mass = new
         if len(mass) > max_states:
-            raise NoClosedForm(f"more than {max_states} partial episodes at {tt + 1} actions")
+            raise ValueError(f"more than {max_states} partial episodes at {tt + 1} actions")
     return low, low + sum(mass.values(), Fraction(0))

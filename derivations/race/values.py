@@ -28,7 +28,6 @@ from derivations.race.rules import QUIZ_RULES, N, RaceRules, i, k, lam, t, tidy
 from derivations.race.sums import ExpPoly, Field, field_of, unroll
 
 q_sym = sp.Symbol("q", positive=True)  # the advance probability of one step
-r_sym = sp.Symbol("r", positive=True)  # the discounted chance of advancing, q gamma / D
 m_sym = sp.Symbol("m", integer=True, positive=True)  # advances to go, N - i
 Vf, Qf, Af = sp.Function(r"V^{\pi}"), sp.Function(r"Q^{\pi}"), sp.Function(r"A^{\pi}")
 Bf, Rf = sp.Function("B"), sp.Function("R")
