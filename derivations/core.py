@@ -8,6 +8,9 @@ it never carries a value the step did not compute.  Checks that back a
 derivation without being part of the argument (an identity confirmed on
 random worlds, a solution substituted back) go in ``Derivation.checks``, not in
 the steps.
+
+A derivation that has no closed form for the parameters it is given raises
+:class:`NoClosedForm` with a one-line reason; it never returns ``nan``.
 """
 
 from __future__ import annotations
@@ -15,10 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
-
-
-class NoClosedForm(Exception):
-    """A derivation that has no closed form for these rules; ``str(err)`` says why, in a line."""
 
 
 @dataclass(frozen=True)
@@ -47,3 +46,15 @@ class Derivation:
     witness: dict[str, sp.Basic] | None = None  # for a derived "no": where it fails
     checks: tuple[str, ...] = ()
     written: str = ""  # the result in LaTeX as an answer would print it (set by the report)
+
+
+class NoClosedForm(Exception):
+    """A derivation has no closed form for these parameters; ``reason`` says why in one line.
+
+    Where an exact value at numeric parameters exists, the deriving module
+    offers a function for it (its docstring names it).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

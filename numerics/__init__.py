@@ -6,9 +6,10 @@ distributions), stream in chunks with mergeable statistics, and are seeded.
 Nothing here imports :mod:`derivations` or :mod:`quizproof`.
 
 - :mod:`numerics.stats`: mergeable moments, the z-test and the sample-size rule.
-- :mod:`numerics.race`: the race to the goal step by step (returns, REINFORCE,
-  A2C with caller-supplied advantages, paired episodes), and a plain Python
-  loop of the same process for the benchmark.
+- :mod:`numerics.race`: the race to the goal step by step under any reward and
+  discount (returns, REINFORCE, A2C with caller-supplied or rollout advantages,
+  paired episodes), and a plain Python loop of the same process for the
+  benchmark.
 - :mod:`numerics.vq`: the VQ layer with its straight-through backward pass,
   codebook SGD on streaming Gaussian-mixture data.
 - :mod:`numerics.entropy`: random finite populations, encoders and models; exact

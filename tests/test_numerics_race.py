@@ -1,15 +1,28 @@
-"""numerics.race: the simulated race against values worked out by hand.
+"""numerics.race: the simulated race against values worked out by hand or computed exactly.
 
-Every check is a two-sided z-test at false-alarm rate 1e-6 (|z| <= 4.89).  The
-reference values are the textbook ones for a geometric number of steps per
-advance (q = lambda p2 + (1 - lambda) p1 the chance that a step advances):
-E[actions to the goal from i] = (N - i)/q and, by differentiating that in
-lambda, d/dlambda E[return] = (N - i)(p2 - p1)/q^2.  They are inputs of the
-tests, not something the simulator knows.
+Every check is a two-sided z-test at false-alarm rate 1e-6 (|z| <= 4.89), so a
+right simulator fails one check with probability 1e-6.  The reference values are
+the textbook ones for a geometric number of steps per advance (q = lambda p2 +
+(1 - lambda) p1 the chance that a step advances): E[actions to the goal from i]
+= (N - i)/q and, by differentiating that in lambda, d/dlambda E[return] =
+(N - i)(p2 - p1)/q^2; and, for discounts and the success reward, exact values
+from tests/race_exact.py (value iteration and an enumeration of the episodes
+with exact rationals, their truncation below 1e-12, far under any standard
+error here).  They are inputs of the tests, not something the simulator knows.
 """
+
+from fractions import Fraction
 
 import numpy as np
 import pytest
+from race_exact import (
+    Spec,
+    advantage_table,
+    bound_constant,
+    episode_moments,
+    horizon_for,
+    value_iteration,
+)
 
 from numerics.race import Race, RaceStats, one_step, python_loop, simulate, simulate_pairs
 from numerics.stats import Moments, difference, power_against, samples_needed, z_test
@@ -210,3 +223,151 @@ def test_a_constant_baseline_keeps_the_mean_and_cuts_the_variance():
     assert z_test(est, se, 0.0).passed
     # 592 against 2300 here: the gap is hundreds of standard errors of s^2
     assert based.reinforce.variance < 0.5 * plain.reinforce.variance
+
+
+# --------------------------------------------------------------------------- discounts and success
+
+
+def _spec(race: Race) -> Spec:
+    return Spec(
+        Fraction(str(race.lam)), race.N, Fraction(str(race.advance_a1)),
+        Fraction(str(race.advance_a2)), race.reward, Fraction(str(race.discount)),
+    )  # fmt: skip
+
+
+DISCOUNTED = [
+    Race(0.5, 3, discount=0.8),
+    Race(0.4, 3, reward="per-step", discount=0.9),
+    Race(0.6, 2, reward="success", discount=0.7),
+    Race(0.5, 2, advance_a1=0.3, advance_a2=0.9, reward="per-step", discount=0.8),
+    Race(0.5, 3, reward="success"),
+]
+
+
+def _rid(race: Race) -> str:
+    return f"{race.reward}-g{race.discount}-p{race.advance_a1},{race.advance_a2}"
+
+
+@pytest.mark.parametrize("race", DISCOUNTED, ids=_rid)
+def test_discounted_returns_and_q_match_value_iteration(race):
+    spec = _spec(race)
+    for start in ((0, 0), (1, 2)):
+        v, bound = value_iteration(spec, *start, 300)
+        assert bound < 1e-12
+        s = simulate(race, EPISODES, start=start, seed=31)
+        assert z_test(s.ret.mean, s.ret.stderr, float(v)).passed
+        for action in (1, 2):
+            q, _ = value_iteration(spec, *start, 300, first=action)
+            f = simulate(race, EPISODES, start=start, first_action=action, seed=32 + action)
+            assert z_test(f.ret.mean, f.ret.stderr, float(q)).passed
+        pairs = simulate_pairs(race, EPISODES, start=start, seed=35)
+        q1, _ = value_iteration(spec, *start, 300, first=1)
+        q2, _ = value_iteration(spec, *start, 300, first=2)
+        assert z_test(pairs.diff.mean, pairs.diff.stderr, float(q1 - q2)).passed
+
+
+def _exact_moments(race: Race, which: str, adv: dict | None = None) -> tuple[float, float]:
+    spec = _spec(race)
+    horizon = horizon_for(spec, bound_constant(spec, which, adv))
+    m1, m2, tail = episode_moments(spec, which, horizon, adv)
+    assert tail < 1e-12
+    return float(m1), float(m2 - m1 * m1)
+
+
+def _var_test(mom: Moments, exact: float):
+    return z_test(mom.variance, mom.variance_stderr, exact)
+
+
+@pytest.mark.parametrize("race", DISCOUNTED, ids=_rid)
+def test_discounted_reinforce_matches_the_enumeration(race):
+    """REINFORCE per the discounted policy-gradient theorem: its mean and variance."""
+    mean, var = _exact_moments(race, "reinforce")
+    s = simulate(race, 1 << 18, seed=41)
+    assert z_test(s.reinforce.mean, s.reinforce.stderr, mean).passed
+    assert _var_test(s.reinforce, var).passed
+    loop_steps, _, grads = python_loop(race, 20_000, seed=42)
+    assert loop_steps > 0
+    looped = Moments.of(grads)
+    assert z_test(looped.mean, looped.stderr, mean).passed
+
+
+def _table_advantage(table: dict):
+    def advantage(i, t, a):
+        return np.array(
+            [float(table[(int(x), int(y), int(z))]) for x, y, z in zip(i, t, a, strict=True)]
+        )
+
+    return advantage
+
+
+@pytest.mark.parametrize("race", DISCOUNTED[:3], ids=_rid)
+def test_a2c_with_exact_advantages_supplied(race):
+    """The callable mode, advantages from value iteration in the test: mean and variance."""
+    table, err = advantage_table(_spec(race), 200, 400)
+    assert err < 1e-12
+    mean, var = _exact_moments(race, "a2c", table)
+    s = simulate(race, 1 << 15, seed=43, advantage=_table_advantage(table), slots=1 << 12)
+    assert z_test(s.a2c.mean, s.a2c.stderr, mean).passed
+    assert _var_test(s.a2c, var).passed
+
+
+@pytest.mark.parametrize(
+    "race",
+    [Race(0.5, 3), Race(0.5, 2, discount=0.8), Race(0.4, 2, 0.3, 0.9, "per-step", 0.9)],
+    ids=_rid,
+)
+def test_a2c_with_rollout_advantages(race):
+    """No derived form: E[G] is A2C's mean, Var(G) - E[C] its variance with the true advantages.
+
+    The variance is z-tested with the conservative standard error of the module
+    (se(s_G^2) and se(C-bar) combined as if independent).
+    """
+    table, _ = advantage_table(_spec(race), 200, 400)
+    mean, var = _exact_moments(race, "a2c", table)
+    s = simulate(race, 1 << 13, seed=44, advantage="rollout", rollouts=8)
+    assert s.a2c_noise is not None
+    assert s.a2c_noise.mean > 0  # the rollout noise is real, and it is taken out
+    assert z_test(s.a2c.mean, s.a2c.stderr, mean).passed
+    est, se = s.a2c_variance()
+    assert z_test(est, se, var).passed
+
+
+def test_the_rollout_noise_is_taken_out():
+    """With one pair per estimate the noise dwarfs A2C's own variance: s_G^2 alone is refuted
+    (|z| above ten at this size), s_G^2 - C-bar is not."""
+    race = Race(0.5, 3)
+    table, _ = advantage_table(_spec(race), 200, 400)
+    _, var = _exact_moments(race, "a2c", table)
+    s = simulate(race, 1 << 13, seed=45, advantage="rollout", rollouts=1)
+    assert not _var_test(s.a2c, var).passed
+    est, se = s.a2c_variance()
+    assert z_test(est, se, var).passed
+
+
+def test_rollout_mode_merges_and_keeps_memory_flat():
+    race = Race(0.5, 2, discount=0.9)
+    a = simulate(race, 3000, seed=5, advantage="rollout", rollouts=4, chunk=1000)
+    b = simulate(race, 3000, seed=5, advantage="rollout", rollouts=4, chunk=1000)
+    assert a == b
+    assert a.episodes == 3000
+    assert a.a2c.n == a.a2c_noise.n == 3000
+    with pytest.raises(ValueError, match="rollout"):
+        simulate(race, 10, advantage="sometimes")
+    with pytest.raises(ValueError, match="rollouts"):
+        simulate(race, 10, advantage="rollout", rollouts=0)
+    with pytest.raises(ValueError, match="rollout mode"):
+        simulate(race, 10).a2c_variance()
+
+
+def test_success_reward_of_one_step():
+    race = Race(0.5, 4, reward="success", discount=0.5)
+    st = one_step(race, (3, 6), 2, 100)
+    assert st.reward.mean == 1.0
+    st = one_step(race, (2, 6), 2, 100)
+    assert st.reward.mean == 0.0
+
+
+@pytest.mark.parametrize("discount", [0.0, 1.5, -0.2])
+def test_bad_discounts_are_refused(discount):
+    with pytest.raises(ValueError, match="discount"):
+        Race(0.5, 3, discount=discount)

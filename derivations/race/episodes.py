@@ -5,13 +5,16 @@ $\lambda$, and action $a$ advances with probability $p_a$.  An episode is $N$
 blocks, each a run of non-advancing actions closed by an advancing one, so the
 joint probability generating function of $T$ and $n_2$ (the number of $a_2$) is
 
-$$E[x^T y^{n_2}] = \left(\frac{A(x, y)}{1 - B(x, y)}\right)^N, \quad
+$$\Phi(x, y) = E[x^T y^{n_2}] = \left(\frac{A(x, y)}{1 - B(x, y)}\right)^N, \quad
   A = x(\lambda p_{a_2} y + (1-\lambda) p_{a_1}), \quad
   B = x(\lambda (1-p_{a_2}) y + (1-\lambda)(1 - p_{a_1})),$$
 
-and $E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b\,\Phi\,|_{x=y=1}$.  In the
-quiz ($p_{a_1} = 0$, $p_{a_2} = 1$) $n_2 = N$ and $T = N + K$ with $K$ negative
-binomial, so both estimates are functions of $T$ alone.
+and $E[x_0^T T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b\,\Phi\,|_{x=x_0, y=1}$; the
+series converges for $0 < x_0 \le 1$ since $B(x_0, 1) \le 1 - q < 1$.  A
+discount enters through $x_0 = \gamma$ or $\gamma^2$: with a reward only at the
+goal every reward-to-go of an episode of $T$ actions is weighed by
+$\gamma^{T-1}$.  In the quiz ($p_{a_1} = 0$, $p_{a_2} = 1$) $n_2 = N$ and
+$T = N + K$ with $K$ negative binomial.
 
 The short episodes are enumerated outcome by outcome, for the exhaustive
 search of :func:`derivations.race.signs.reinforce_can_decrease`.
@@ -36,9 +39,8 @@ K_sym = sp.Symbol("K", integer=True, nonnegative=True)  # a1 actions (quiz rules
 def rewards(rules: RaceRules, length: int) -> list[sp.Expr]:
     """The rewards of an episode of ``length`` actions: c each, plus B(T) on the last."""
     c = rules.step_reward
-    return [
-        c + (rules.goal_value(sp.Integer(length)) if s == length - 1 else 0) for s in range(length)
-    ]
+    last = rules.goal_reward(sp.Integer(length))
+    return [c + (last if s == length - 1 else 0) for s in range(length)]
 
 
 def _episodes(rules: RaceRules, goal: int, max_len: int):
@@ -95,17 +97,23 @@ class EpisodeLaw:
             self._derivs[(a, b)] = v * sp.diff(f, v) + f * v * sp.diff(self.log_pgf, v)
         return self._derivs[(a, b)]
 
-    def moment(self, a: int, b: int) -> sp.Expr:
-        r"""$E[T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b \Phi |_{x=y=1}$."""
-        if (a, b) not in self._moments:
-            value = self._deriv(a, b).subs({x: 1, y: 1})
-            self._moments[(a, b)] = sp.factor(sp.cancel(sp.together(value)))
-        return self._moments[(a, b)]
+    def moment(self, a: int, b: int, x0: sp.Expr = sp.S.One) -> sp.Expr:
+        r"""$E[x_0^T T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b \Phi |_{x=x_0, y=1}$."""
+        key = (a, b, x0)
+        if key not in self._moments:
+            at = {x: x0, y: 1}
+            value = self._deriv(a, b).subs(at)  # $f_{a,b}(x_0, 1)$, and $\Phi(1, 1) = 1$
+            value = sp.factor(sp.cancel(sp.together(value)))
+            if x0 != 1:
+                value *= sp.factor(sp.cancel(self.block.subs(at))) ** N_sym  # $\Phi(x_0, 1)$
+            self._moments[key] = value
+        return self._moments[key]
 
-    def expect(self, poly: sp.Expr) -> sp.Expr:
-        """E[poly(T, n_2)] for a polynomial in T and n_2."""
+    def expect(self, poly: sp.Expr, x0: sp.Expr = sp.S.One) -> sp.Expr:
+        """E[x0^T poly(T, n_2)] for a polynomial in T and n_2."""
         terms = sp.Poly(sp.expand(poly), T_sym, n2_sym).terms()
-        return sp.factor(sp.cancel(sp.together(sum(c * self.moment(a, b) for (a, b), c in terms))))
+        total = sum(c * self.moment(a, b, x0) for (a, b), c in terms)
+        return sp.factor(sp.cancel(sp.together(total))) if x0 == 1 else total
 
     def n2_is_fixed(self) -> bool:
         """Is n_2 the same in every episode (its variance zero)?"""

@@ -1,46 +1,52 @@
-r"""Scores and the signs of the policy-gradient updates on the race (problem 3(d)).
+r"""Scores and the signs of A2C's updates on the race (problem 3(d)).
 
-**A2C's sign.**  The sign of each term $\frac{d \ln \pi(a)}{d\lambda} A(a)$ is
-decided under explicit assumptions: $\lambda = 1/(1+u)$ with $u > 0$ covers
-exactly $0 < \lambda < 1$, and a variant's probability $p = 1/(1+v)$ with
-$v \ge 0$ covers exactly $0 < p \le 1$ (a narrower range $(l, h]$ given by the
-quiz file is $p = l + (h - l)/(1 + v)$, a closed lower end a case of its own).
-With $\lambda = \sigma(\theta)$ the score is multiplied by
-$d\lambda/d\theta = \lambda(1-\lambda) > 0$.  Here every term is
-$(p_{a_2} - p_{a_1})$ times a positive factor, so A2C never moves $\lambda$ the
-wrong way exactly when $a_2$ advances at least as often as $a_1$; where it can,
-the derivation names an exact admissible point.
+The policy's parameter is $\lambda = \pi(a_2)$, or its logit $\theta$ with
+$\lambda = \sigma(\theta)$, which multiplies every score by
+$d\lambda/d\theta = \lambda(1-\lambda) > 0$.  A2C's update is a sum of terms
+$\gamma^t\, \partial \ln \pi(a_t)\, A^\pi(s_t, a_t)$, so its sign is decided term
+by term on the admissible domain (:mod:`derivations.race.domain`):
 
-**REINFORCE's sign.**  An exhaustive search over short episodes finds one, at
-$\lambda = 1/2$ with more $a_2$ than $a_1$, whose REINFORCE update is negative.
+- :func:`a2c_never_decreases`: is every term $\ge 0$?  Yes, no with an exact
+  admissible witness (action, $\lambda$, the variant's symbols and, where the
+  advantage depends on the state, the state), or the condition itself.
+- :func:`a2c_toward_better`: does every term push $\lambda$ toward the better
+  action, the one with the larger $Q^\pi$?  Since
+  $V^\pi = (1-\lambda) Q^\pi(s, a_1) + \lambda Q^\pi(s, a_2)$, with
+  $\Delta = Q^\pi(s, a_2) - Q^\pi(s, a_1)$ the advantages are
+  $A(a_1) = -\lambda\Delta$ and $A(a_2) = (1-\lambda)\Delta$, and both terms have
+  the sign of $\Delta$.  The claim holds when one action is better at every
+  state (for each admissible value of the rules' symbols); a witness of two
+  states preferring different actions refutes it.
 """
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 
 import sympy as sp
 
 from derivations.core import Derivation, Step
-from derivations.race.episodes import T_sym, _episodes, n2_sym, rewards
-from derivations.race.rules import DOMAIN, RaceRules, lam
-from derivations.race.rules import N as N_sym
-from derivations.race.rules import i as i_sym
-from derivations.race.rules import t as t_sym
-from derivations.race.values import advantage
+from derivations.race.domain import (
+    Bounds,
+    assumptions,
+    cases,
+    depends_on_state,
+    interval_of,
+    interval_text,
+    name,
+    points,
+    sign,
+    simplest,
+    tidy,
+    witness,
+)
+from derivations.race.rules import RaceRules, i, lam, t
+from derivations.race.values import advantage, q_value
 
 a_1, a_2 = sp.Symbol("a_1"), sp.Symbol("a_2")
 ACTIONS = {1: a_1, 2: a_2}
 theta = sp.Symbol("theta", real=True)  # the logit: lambda = sigmoid(theta)
-u = sp.Symbol("u", positive=True)  # $\lambda = 1/(1+u)$, u > 0
-
-HALF = sp.Rational(1, 2)
-GRID = (HALF, sp.Rational(1, 4), sp.Rational(3, 4), sp.Rational(1, 10), sp.Rational(9, 10))
-PARAM_GRID = (sp.Integer(1), HALF, sp.Rational(1, 4), sp.Rational(3, 4), sp.Rational(1, 10))
-
-
-# --------------------------------------------------------------------------- scores and signs
+Delta = sp.Symbol(r"\Delta")
 
 
 @lru_cache(maxsize=256)
@@ -57,104 +63,26 @@ def score_theta(action: int, rules: RaceRules) -> sp.Expr:
     return sp.factor(sp.simplify(d.subs(sp.exp(-theta), (1 - lam) / lam)))
 
 
-Bounds = tuple[tuple[sp.Symbol, sp.Interval], ...]  # a variant's own ranges for its symbols
-UNIT = sp.Interval.Lopen(0, 1)  # a new symbol is a probability in (0, 1] unless bounded
+THETA_STEP = Step(
+    r"With the logit $\theta$ as the parameter, $\lambda = \sigma(\theta) = 1/(1 + e^{-\theta})$, "
+    r"each score is multiplied by $d\lambda/d\theta = \lambda(1-\lambda) > 0$",
+    sp.Eq(sp.Derivative(sp.Function(r"\sigma")(theta), theta), lam * (1 - lam)),
+)
 
 
-def interval_of(p: sp.Symbol, bounds: Bounds = ()) -> sp.Interval:
-    return dict(bounds).get(p, UNIT)
-
-
-def interval_text(iv: sp.Interval) -> str:
-    """``(0, 1]`` for Interval.Lopen(0, 1)."""
-    left, right = "(" if iv.left_open else "[", ")" if iv.right_open else "]"
-    return f"{left}{iv.start}, {iv.end}{right}"
-
-
-def _cases(rules: RaceRules, bounds: Bounds = ()) -> list[dict[sp.Symbol, sp.Expr]]:
-    r"""Substitutions that together cover the domain exactly.
-
-    $\lambda = 1/(1+u)$, $u > 0$.  A symbol ranging over $(l, h]$ is
-    $l + (h - l)/(1 + v)$ with $v \ge 0$ ($v > 0$ for $(l, h)$); a closed lower
-    end $l$ is a case of its own.
-    """
-    options: list[list[tuple[sp.Symbol, sp.Expr]]] = []
-    for p in rules.parameters:
-        iv = interval_of(p, bounds)
-        lo, hi = iv.start, iv.end
-        if iv.right_open:
-            v = sp.Symbol(f"v_{p.name}", positive=True)
-        else:
-            v = sp.Symbol(f"v_{p.name}", nonnegative=True)
-        choices = [(p, lo + (hi - lo) / (1 + v))]
-        if not iv.left_open:
-            choices.append((p, lo))
-        options.append(choices)
-    cases = []
-    for combo in itertools.product(*options):
-        cases.append({lam: 1 / (1 + u), **dict(combo)})
-    return cases
-
-
-def _sign(expr: sp.Expr, rules: RaceRules, bounds: Bounds = ()) -> bool | None:
-    """True: >= 0 on the whole domain; False: < 0 on the whole domain; None: it depends."""
-    found = set()
-    for case in _cases(rules, bounds):
-        e = sp.factor(sp.simplify(expr.subs(case)))
-        found.add(True if e.is_nonnegative else False if e.is_negative else None)
-    return found.pop() if len(found) == 1 else None
-
-
-def interval_points(iv: sp.Interval) -> list[sp.Expr]:
-    """Exact points of an interval: a small grid, its ends if closed, and inner points."""
-    lo, hi = iv.start, iv.end
-    out = []
-    for v in (*PARAM_GRID, lo, hi, (lo + hi) / 2, lo + (hi - lo) / 4, hi - (hi - lo) / 4):
-        if iv.contains(v) is sp.true and v not in out:
-            out.append(v)
-    return out
-
-
-def _points(rules: RaceRules, bounds: Bounds = ()):
-    """Admissible exact points, lambda first, then each new symbol."""
-    params = rules.parameters
-    grids = [interval_points(interval_of(p, bounds)) for p in params]
-    for lv in GRID:
-        for pv in itertools.product(*grids):
-            yield {lam: lv, **dict(zip(params, pv, strict=True))}
-
-
-def tidy(expr: sp.Expr) -> sp.Expr:
-    r"""Factored, a factor with a negative constant term turned round: $1 - \lambda$, not $\lambda - 1$."""
-    if not isinstance(expr, sp.Expr) or expr.is_number:
-        return expr
-    num, den = sp.fraction(sp.factor(expr))
-
-    def flipped(part: sp.Expr) -> tuple[sp.Expr, int]:
-        out, sign = sp.Integer(1), 1
-        for factor in sp.Mul.make_args(part):
-            base, power = factor.as_base_exp()
-            if base.is_Add and base.as_coeff_Add()[0] < 0 and power.is_integer:  # $\lambda - 1$
-                base, sign = -base, sign * (-1) ** int(power)
-            out *= base**power
-        return out, sign
-
-    (n, s1), (d, s2) = flipped(num), flipped(den)
-    result = s1 * s2 * n / d
-    assert sp.cancel(result - expr) == 0  # the same rational function
-    return result
-
-
-def _name(latex: str) -> sp.Symbol:
-    """A symbol that prints as the given LaTeX (the braces keep SymPy from splitting it)."""
-    return sp.Symbol("{" + latex + "}")
-
-
-def _witness(point: dict[sp.Symbol, sp.Expr], **extra: sp.Basic) -> dict[str, sp.Basic]:
-    w: dict[str, sp.Basic] = dict(extra)
-    for s, v in point.items():
-        w[s.name] = v
-    return w
+def _domain_step(rules: RaceRules, bounds: Bounds, state: bool) -> Step:
+    ranges = ", ".join(
+        f"${sp.latex(p)} \\in {interval_text(interval_of(p, bounds, rules))}$"
+        for p in rules.parameters
+    )
+    text = r"On the admissible domain, $\lambda = 1/(1+u)$ with $u > 0$"
+    if ranges:
+        text += f"; {ranges}, each written as $l + (h - l)/(1 + v)$ with $v \\ge 0$"
+    if state and not rules.goal.is_number:
+        text += f"; the state has $i < {sp.latex(rules.goal)}$, i.e. ${sp.latex(rules.goal)} = i + 1 + j$, $j \\ge 0$"
+    found = cases(rules, bounds, state)
+    shown = [sp.Tuple(*(sp.Eq(k, e) for k, e in c.items())) for c in found]
+    return Step(text, shown[0] if len(shown) == 1 else sp.Tuple(*shown))
 
 
 # --------------------------------------------------------------------------- p3d.a2c_never_decreases
@@ -162,166 +90,199 @@ def _witness(point: dict[sp.Symbol, sp.Expr], **extra: sp.Basic) -> dict[str, sp
 
 @lru_cache(maxsize=64)
 def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
-    r"""Is $\frac{d \ln \pi(a)}{d\lambda} A(a) \ge 0$ for each action, on the whole domain?
+    r"""Is $\frac{d \ln \pi(a)}{d\lambda} A(s, a) \ge 0$ for each action and state, on the whole domain?
 
-    Also for the logit $\theta$ ($\lambda = \sigma(\theta)$).  The result is
-    ``sp.true``; ``sp.false`` with a witness (action, $\lambda$ and the variant's
-    parameters where the term is negative); or, when the sign depends on a
-    parameter and no exact point of a small grid shows a negative term, the
-    condition itself (not a boolean).  ``bounds`` narrows the range of the
-    variant's symbols (each in $(0, 1]$ by default).
+    Also for the logit $\theta$.  The result is ``sp.true``; ``sp.false`` with
+    a witness (action, parameter, $\lambda$, the variant's symbols and, where
+    the advantage depends on the state, ``N``, ``i``, ``t``); or, when no exact
+    point of a small grid shows a negative term, the condition itself.
     """
     steps: list[Step] = []
     terms: list[tuple[str, int, sp.Expr]] = []
-    for action in (1, 2):
-        adv = advantage(rules, action).result
-        if adv.free_symbols & {i_sym, t_sym, N_sym}:
-            steps.append(Step(f"A(a_{action}) depends on the state", adv))
-        for param, sc in (("lambda", score(action, rules)), ("theta", score_theta(action, rules))):
-            term = sp.factor(sp.simplify(sc * adv))  # $\frac{d \ln\pi(a)}{d\,\cdot} A(a)$
-            var = r"\theta" if param == "theta" else r"\lambda"
-            lhs = _name(rf"\frac{{d}}{{d{var}}} \ln \pi(a_{action})\, A(a_{action})")
+    state = False
+    for param in ("lambda", "theta"):
+        if param == "theta":
+            steps.append(THETA_STEP)
+        var = r"\theta" if param == "theta" else r"\lambda"
+        for action in (1, 2):
+            adv = advantage(rules, action).result
+            state = state or depends_on_state(adv, rules)
+            sc = score_theta(action, rules) if param == "theta" else score(action, rules)
+            term = simplest(sc * adv)
+            lhs = name(rf"\frac{{d}}{{d{var}}} \ln \pi(a_{action})\, A^\pi(s, a_{action})")
             steps.append(
-                Step(f"Score times advantage for a_{action}, parameter {param}", sp.Eq(lhs, term))
+                Step(
+                    f"The score of $a_{action}$ times its advantage, with ${var}$ the parameter",
+                    sp.Eq(lhs, tidy(term) if not depends_on_state(term, rules) else term),
+                )
             )
             terms.append((param, action, term))
-    cases = _cases(rules, bounds)
-    ranges = ", ".join(f"{p} in {interval_text(interval_of(p, bounds))}" for p in rules.parameters)
-    steps.append(
-        Step(
-            "Admissible values: lambda = 1/(1+u) with u > 0"
-            + (f"; {ranges}, each written as l + (h - l)/(1 + v), v >= 0" if ranges else ""),
-            sp.Tuple(*(sp.Tuple(*(sp.Eq(k, e) for k, e in c.items())) for c in cases))
-            if len(cases) > 1
-            else sp.Tuple(*(sp.Eq(k, e) for k, e in cases[0].items())),
-        )
-    )
-    signs = [(param, action, term, _sign(term, rules, bounds)) for param, action, term in terms]
+    steps.append(_domain_step(rules, bounds, state))
+    signs = [(param, action, term, sign(term, rules, bounds)) for param, action, term in terms]
+    found = cases(rules, bounds, state)
     for param, action, term, sgn in signs:
         word = {True: "nonnegative", False: "negative", None: "of undetermined sign"}[sgn]
-        shown = [sp.factor(sp.simplify(term.subs(c))) for c in cases]
+        shown = [simplest(term.subs(c)) for c in found]
         if sgn is None and all(e.is_nonpositive for e in shown):
-            word = "nonpositive (zero only at the edge of a parameter's range)"
+            word = "nonpositive (zero only at the edge of a range)"
         steps.append(
             Step(
-                f"With these substitutions the a_{action} term (parameter {param}) is {word}",
+                f"With these substitutions the $a_{action}$ term (parameter "
+                + ("$\\lambda$" if param == "lambda" else "$\\theta$")
+                + f") is {word}",
                 shown[0] if len(shown) == 1 else sp.Tuple(*shown),
             )
         )
-    assumptions = DOMAIN + "".join(
-        rf",\ {sp.latex(p)} \in {sp.latex(interval_of(p, bounds))}" for p in rules.parameters
-    )
+    where = assumptions(rules, bounds)
     if all(s is True for *_, s in signs):
-        steps.append(Step("Every term is nonnegative, so every A2C update is", sp.true))
-        return Derivation("p3d.a2c_never_decreases", sp.true, tuple(steps), assumptions)
-    # A negative term: find an exact admissible point where it is negative.
+        steps.append(
+            Step("Every term is nonnegative, so no A2C update decreases $\\lambda$", sp.true)
+        )
+        return Derivation("p3d.a2c_never_decreases", sp.true, tuple(steps), where)
     for param, action, term, sgn in signs:
         if sgn is True:
             continue
-        for point in _points(rules, bounds):
+        for point in points(rules, bounds, state):
             value = sp.nsimplify(term.subs(point))
-            if value.is_negative:
-                where = ", ".join(f"{k} = {v}" for k, v in point.items())
-                steps.append(
-                    Step(
-                        f"At {where} the a_{action} term (parameter {param}) is negative",
-                        sp.Eq(_name(r"\text{term}"), value),
-                    )
+            if not value.is_negative:
+                continue
+            at = ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in point.items())
+            steps.append(
+                Step(
+                    f"At {at} the $a_{action}$ term (parameter "
+                    + ("$\\lambda$" if param == "lambda" else "$\\theta$")
+                    + ") is negative",
+                    sp.Eq(name(r"\text{term}"), value),
                 )
-                others = [tm.subs(point) for pm, _, tm, _ in signs if pm == param]
-                if all(sp.nsimplify(o).is_negative for o in others):
-                    text = "Both actions' terms are negative here, so every episode's update is"
-                else:
-                    text = "This action's contribution to the update is negative, so the claim is"
-                steps.append(Step(text, sp.false))
-                witness = _witness(point, action=ACTIONS[action], parameter=sp.Symbol(param))
-                return Derivation(
-                    "p3d.a2c_never_decreases", sp.false, tuple(steps), assumptions, witness
-                )
+            )
+            others = [tm.subs(point) for pm, _, tm, _ in signs if pm == param]
+            if all(sp.nsimplify(o).is_negative for o in others):
+                text = "Both actions' terms are negative here, so every update there decreases it"
+            else:
+                text = "An episode taking this action there gets a negative term, so the claim is"
+            steps.append(Step(text, sp.false))
+            w = witness(point, action=ACTIONS[action], parameter=sp.Symbol(param))
+            return Derivation("p3d.a2c_never_decreases", sp.false, tuple(steps), where, w)
     condition = sp.And(*(sp.simplify(term >= 0) for *_, term, s in signs if s is not True))
-    steps.append(
-        Step("The sign depends on the variant's parameters: it holds exactly when", condition)
-    )
-    return Derivation("p3d.a2c_never_decreases", condition, tuple(steps), assumptions)
+    steps.append(Step("The sign depends on the parameters: it holds exactly when", condition))
+    return Derivation("p3d.a2c_never_decreases", condition, tuple(steps), where)
 
 
-# --------------------------------------------------------------------------- p3d.reinforce_can_decrease
+# --------------------------------------------------------------------------- p3d.a2c_toward_better
 
 
-def reinforce_update(rules: RaceRules, actions: tuple[int, ...], at: sp.Expr = lam) -> sp.Expr:
-    r"""$\sum_t \frac{d \ln \pi(a_t)}{d\lambda} \sum_{t' \ge t} R_{t'}$ for one episode."""
-    r = rewards(rules, len(actions))
-    scores = {a: score(a, rules).subs(lam, at) for a in (1, 2)}
-    total = sp.Integer(0)
-    for s, action in enumerate(actions):
-        total += scores[action] * sum(r[s:])  # score times reward-to-go
-    return total if at.is_number else sp.simplify(total)
+def _split(expr: sp.Expr, rules: RaceRules) -> tuple[sp.Expr, sp.Expr]:
+    """(state-free factor, state-dependent factor) of a product."""
+    free, dep = sp.Integer(1), sp.Integer(1)
+    for f in sp.Mul.make_args(sp.factor(expr)):
+        if depends_on_state(f, rules):
+            dep *= f
+        else:
+            free *= f
+    return free, dep
 
 
 @lru_cache(maxsize=64)
-def reinforce_can_decrease(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
-    r"""An episode at $\lambda = 1/2$ with more $a_2$ than $a_1$ whose REINFORCE update is negative.
-
-    Searched exhaustively over short episodes (goal of 1 to 3 advances),
-    preferring episodes that contain both actions and whose outcomes are possible
-    for every admissible value of the variant's parameters.
-    """
+def a2c_toward_better(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
+    r"""Does every A2C term move $\lambda$ toward the action with the larger $Q^\pi$?"""
+    q1, q2 = q_value(rules, 1).result, q_value(rules, 2).result
+    delta = simplest(q2 - q1)
+    Qs = sp.Function(r"Q^{\pi}")
     steps = [
-        Step("The score of a_1", sp.Eq(_name(r"\frac{d}{d\lambda} \ln \pi(a_1)"), score(1, rules))),
-        Step("The score of a_2", sp.Eq(_name(r"\frac{d}{d\lambda} \ln \pi(a_2)"), score(2, rules))),
+        Step(
+            "Action $a_2$ is the better one at a state $s$ when $Q^\\pi(s, a_2) > Q^\\pi(s, a_1)$; "
+            "from the derived $Q^\\pi$ the difference is",
+            sp.Eq(Delta, delta),
+            rf"\Delta = {sp.latex(Qs(sp.Symbol('s'), a_2))} - {sp.latex(Qs(sp.Symbol('s'), a_1))}"
+            rf" = {sp.latex(delta)}",
+        ),
     ]
-    if rules.reward == "terminal":
-        n1 = sp.Symbol("n_1", integer=True, nonnegative=True)
-        general = sp.factor(-T_sym * (n2_sym * score(2, rules) + n1 * score(1, rules)))
+    where = assumptions(rules, bounds)
+    ratios = []
+    for action in (1, 2):
+        term = score(action, rules) * advantage(rules, action).result
+        ratio = tidy(simplest(term / delta)) if delta != 0 else sp.Integer(0)
+        ratios.append(ratio)
         steps.append(
             Step(
-                "With the terminal reward every reward-to-go is -T, so the update is",
-                sp.Eq(_name(r"\hat g"), general),
+                f"The score of $a_{action}$ times its advantage is $\\Delta$ times",
+                sp.Eq(name(rf"\frac{{d \ln \pi(a_{action})}}{{d\lambda}} A^\pi / \Delta"), ratio),
             )
         )
+    if delta == 0:
         steps.append(
-            Step("At lambda = 1/2 it is negative whenever n_2 > n_1", general.subs(lam, HALF))
+            Step(
+                "Neither action is better: every term is zero and A2C leaves $\\lambda$ where it "
+                "is, so it never moves it away from a better action",
+                sp.true,
+            )
         )
-    best = None
-    updates: dict[tuple[int, ...], sp.Expr] = {}
-    for goal in (1, 2, 3):
-        for actions, flags, certain in _episodes(rules, goal, goal + 4):
-            if actions.count(2) <= actions.count(1):
-                continue
-            if actions not in updates:
-                updates[actions] = reinforce_update(rules, actions, HALF)
-            update = updates[actions]
-            if not update.is_negative:
-                continue
-            rank = (not certain, len(set(actions)) < 2, goal, len(actions))
-            if best is None or rank < best[0]:
-                best = (rank, goal, actions, flags, update)
-        if best is not None and best[0][:2] == (False, False):
-            break
-    if best is None:
-        steps.append(
-            Step("No short episode with more a_2 than a_1 has a negative update", sp.false)
-        )
-        return Derivation("p3d.reinforce_can_decrease", sp.false, tuple(steps), DOMAIN)
-    rank, goal, actions, flags, update = best
-    episode = sp.Tuple(*(ACTIONS[a] for a in actions))
-    witness: dict[str, sp.Basic] = {
-        "N": sp.Integer(goal),
-        "episode": episode,
-        "advanced": sp.Tuple(*flags),
-        "lambda": HALF,
-        "update": update,
-    }
-    if rank[0]:  # an outcome needs a parameter below 1: take the middle of its range
-        for p in rules.parameters:
-            iv = interval_of(p, bounds)
-            witness[p.name] = (iv.start + iv.end) / 2
+        return Derivation("p3d.a2c_toward_better", sp.true, tuple(steps), where)
+    if not all(sign(r, rules, bounds) is True for r in ratios):
+        steps.append(Step("These factors are not positive on the whole domain", sp.false))
+        return Derivation("p3d.a2c_toward_better", sp.false, tuple(steps), where)
     steps.append(
         Step(
-            f"With N = {goal}, the episode {tuple(str(a) for a in episode)} "
-            f"(advances {flags}) has more a_2 than a_1; its REINFORCE update at lambda = 1/2",
-            sp.Eq(_name(r"\hat g"), update),
+            "Both factors are positive on the domain (so also with $\\theta$, which only "
+            "multiplies by $\\lambda(1-\\lambda) > 0$): every term has the sign of $\\Delta$",
+            sp.Tuple(*ratios),
         )
     )
-    steps.append(Step("It is negative, so REINFORCE can decrease lambda", sp.true))
-    return Derivation("p3d.reinforce_can_decrease", sp.true, tuple(steps), DOMAIN, witness)
+    steps.append(_domain_step(rules, bounds, depends_on_state(delta, rules)))
+    free, dep = _split(delta, rules)
+    dep_sign = sign(dep, rules, bounds) if dep != 1 else True
+    if dep_sign is not None:
+        direction = sign(free, rules, bounds)  # True: >= 0 throughout
+        if direction is None and sign(-free, rules, bounds) is True:
+            direction = False  # <= 0 throughout: a_1 better, or no better action at the edge
+        if direction is not None and dep_sign is False:
+            direction = not direction
+        if direction is None:
+            steps.append(
+                Step(
+                    "The factor of $\\Delta$ that depends on the state keeps one sign, so at each "
+                    "admissible value of the rules' symbols one action is better at every state, "
+                    "$a_2$ exactly where the following holds, and every term moves $\\lambda$ "
+                    "toward it",
+                    sp.StrictGreaterThan(free if dep_sign else -free, 0),
+                )
+            )
+        else:
+            better = "$a_2$: A2C increases" if direction else "$a_1$: A2C decreases"
+            steps.append(
+                Step(
+                    f"$\\Delta$ keeps one sign at every state: the better action is {better} "
+                    "$\\lambda$ with every term (where $\\Delta = 0$ neither is better and every "
+                    "term is zero)",
+                    sp.true,
+                )
+            )
+        return Derivation("p3d.a2c_toward_better", sp.true, tuple(steps), where)
+    # The better action depends on the state: look for two states of one race that disagree.
+    groups: dict[tuple, list[dict]] = {}
+    for point in points(rules, bounds, True):
+        key = tuple((k, v) for k, v in point.items() if k not in (i, t))
+        groups.setdefault(key, []).append(point)
+    for group in groups.values():
+        values = [(pt, sp.nsimplify(delta.subs(pt))) for pt in group]
+        plus = next((pt for pt, v in values if v.is_positive), None)
+        minus = next((pt for pt, v in values if v.is_negative), None)
+        if plus is None or minus is None:
+            continue
+        at = ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in plus.items())
+        steps.append(
+            Step(
+                f"At {at} $a_2$ is better, while in the same race at the state "
+                f"$(i, t) = ({minus[i]}, {minus[t]})$ $a_1$ is better: A2C's terms push "
+                "$\\lambda$ one way at one state and the other way at the other",
+                sp.Tuple(sp.Eq(Delta, delta.subs(plus)), sp.Eq(Delta, delta.subs(minus))),
+            )
+        )
+        steps.append(Step("No action is better at every state, so the claim is", sp.false))
+        w = witness(plus, a1_better_at=sp.Tuple(minus[i], minus[t]))
+        return Derivation("p3d.a2c_toward_better", sp.false, tuple(steps), where, w)
+    condition = sp.StrictGreaterThan(delta, 0)
+    steps.append(
+        Step("The better action depends on the state; no exact grid point shows both", condition)
+    )
+    return Derivation("p3d.a2c_toward_better", condition, tuple(steps), where)

@@ -34,9 +34,10 @@ def one_step(
 ) -> StepStats:
     """Take ``action`` in ``state`` ``samples`` times; the next state and the reward seen.
 
-    The reward of the step is what the rule pays for it: $-1$ under
-    ``per-step``; under ``terminal``, $-(t+1)$ if the step reaches the goal and
-    $0$ otherwise.
+    The reward of the step is what the rule pays for it (a reward is not
+    discounted on the step that earns it): $-1$ under ``per-step``; under
+    ``terminal``, $-(t+1)$ if the step reaches the goal and $0$ otherwise; under
+    ``success``, $1$ if it reaches the goal and $0$ otherwise.
     """
     _check_start(race, state, action)
     i, t = state
@@ -49,7 +50,8 @@ def one_step(
     if race.reward == "per-step":
         reward = np.full(samples, -1.0)
     else:
-        reward = np.where(next_i >= race.N, -(t + 1.0), 0.0)
+        paid = -(t + 1.0) if race.reward == "terminal" else 1.0
+        reward = np.where(next_i >= race.N, paid, 0.0)
     return StepStats(Moments.of(next_i), Moments.of(next_t), Moments.of(reward))
 
 
@@ -60,39 +62,66 @@ def python_loop(
     start: tuple[int, int] = (0, 0),
     seed: int = 0,
 ) -> tuple[int, list[float], list[float]]:
-    """The same process in a plain Python per-step loop (the benchmark's baseline).
+    r"""The same process in a plain Python per-step loop (the benchmark's baseline).
 
-    Returns the number of steps, the returns and the REINFORCE estimates.
+    Returns the number of steps, the discounted returns and the REINFORCE
+    estimates $\sum_k \gamma^k r_k S_k$ ($S_k$ the scores up to step $k$, the
+    same sum as $\sum_k s_k \gamma^k G_k$).
     """
     _check_start(race, start, None)
     state = np.random.SeedSequence(seed).generate_state(4)
     rnd = random.Random(int.from_bytes(state.tobytes(), "little")).random
-    lam, N = race.lam, race.N
+    lam, N, g = race.lam, race.N, race.discount
     lo, hi = race.cuts
     inv2, inv1 = 1.0 / lam, 1.0 / (1.0 - lam)
-    per_step = race.reward == "per-step"
+    c = -1.0 if race.reward == "per-step" else 0.0  # every action's reward
+    terminal, bonus = race.reward == "terminal", 1.0 if race.reward == "success" else 0.0
     steps = 0
     rets: list[float] = []
     grads: list[float] = []
+    if g == 1.0:  # undiscounted: the lean loop (the benchmark's baseline)
+        for _ in range(episodes):
+            i, t = start
+            L = 0
+            s0 = 0.0  # $\sum_k \partial_\lambda \ln \pi(a_k)$
+            s1 = 0.0  # $\sum_k k\, \partial_\lambda \ln \pi(a_k)$, k = 0, 1, ...
+            while i < N:
+                u = rnd()
+                s = inv2 if u < lam else -inv1
+                if lo <= u < hi:
+                    i += 1
+                s0 += s
+                s1 += L * s
+                L += 1
+            t += L
+            steps += L
+            if c:  # the reward-to-go of step k is $-(L - k)$
+                rets.append(-float(L))
+                grads.append(-(L * s0 - s1))
+            else:  # only the goal pays: every reward-to-go is the return
+                last = -float(t) if terminal else bonus
+                rets.append(last)
+                grads.append(last * s0)
+        return steps, rets, grads
     for _ in range(episodes):
         i, t = start
-        L = 0
-        s0 = 0.0  # $\sum_k \partial_\lambda \ln \pi(a_k)$
-        s1 = 0.0  # $\sum_k k\, \partial_\lambda \ln \pi(a_k)$, k = 0, 1, ...
+        S = 0.0  # the scores so far
+        ret = 0.0  # $\sum_k \gamma^k r_k$
+        grad = 0.0  # $\sum_k \gamma^k r_k S_k$
+        w = 1.0  # $\gamma^k$
         while i < N:
             u = rnd()
-            s = inv2 if u < lam else -inv1
+            S += inv2 if u < lam else -inv1
+            r = c
             if lo <= u < hi:
                 i += 1
-            s0 += s
-            s1 += L * s
-            L += 1
-        t += L
-        steps += L
-        if per_step:
-            rets.append(-float(L))
-            grads.append(-(L * s0 - s1))  # reward-to-go of step k is $-(L - k)$
-        else:
-            rets.append(-float(t))
-            grads.append(-t * s0)
+                if i == N:
+                    r += -(t + 1.0) if terminal else bonus  # the goal's reward
+            t += 1
+            ret += w * r
+            grad += w * r * S
+            w *= g
+        steps += t - start[1]
+        rets.append(ret)
+        grads.append(grad)
     return steps, rets, grads

@@ -2,7 +2,9 @@ r"""Paired episodes of the race: $Q(s, a_1) - Q(s, a_2)$ with common random numb
 
 Both members of a pair are episodes of the race, one forced to start with
 $a_1$ and one with $a_2$, moved by the same uniforms, so their difference
-has a far smaller variance than that of independent runs.
+has a far smaller variance than that of independent runs.  :func:`paired_returns`
+runs pairs from a different start state in every row (vectorised), for the
+rollout advantages of :mod:`numerics.race.rollout`; returns are discounted.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics.race.process import Race, _check_start
+from numerics.race.process import Race, _check_start, episode_return
 from numerics.stats import Moments
 
 #: Pairs per chunk of :func:`simulate_pairs` (its arrays stay in cache).
@@ -27,18 +29,20 @@ class PairStats:
     diff: Moments  # the paired difference, return(a_1) - return(a_2)
 
 
-def _pair_chunk(
-    race: Race, start: tuple[int, int], episodes: int, rng: np.random.Generator
-) -> PairStats:
-    r"""Paired episodes, step by step, both members of a pair moved by one draw.
+def pair_lengths(
+    race: Race, i0: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Actions from the start of paired episodes (forced $a_1$, forced $a_2$), one per row.
 
-    After the forced step the members need $r_1$ and $r_2$ more advances; both
-    see the same advances, so the one needing $r_{hi} = \max(r_1, r_2)$ ends on
-    the $r_{hi}$-th and the other on the $r_{lo}$-th, $r_{lo} \ge r_{hi} - 1$.
-    The loop counts down $r_{hi}$ and remembers the step of the latest advance.
+    Row $r$ starts with $i_0[r]$ advances made.  After the forced step the
+    members need $r_1$ and $r_2$ more advances; both see the same advances, so
+    the one needing $r_{hi} = \max(r_1, r_2)$ ends on the $r_{hi}$-th and the
+    other on the $r_{lo}$-th, $r_{lo} \ge r_{hi} - 1$.  The loop counts down
+    $r_{hi}$ and remembers the step of the latest advance.
     """
-    N, (i0, t0) = int(race.N), start
+    N = int(race.N)
     lo, hi = race.cuts
+    episodes = i0.size
     u = rng.random(episodes)
     # the forced first step of both members, decided by one uniform
     r1 = N - (i0 + (u < race.advance_a1).astype(np.int64))
@@ -89,11 +93,22 @@ def _pair_chunk(
     # the member needing fewer advances ended on the one before the last
     T1 = np.where(r1 < r2, T_prev, T_hi)
     T2 = np.where(r2 < r1, T_prev, T_hi)
-    G1, G2 = T1.astype(np.float64), T2.astype(np.float64)
-    if race.reward == "terminal":
-        G1, G2 = -(t0 + G1), -(t0 + G2)  # return from the start state: $-T$
-    else:
-        G1, G2 = -G1, -G2  # $-1$ per action
+    return T1, T2
+
+
+def paired_returns(
+    race: Race, i0: np.ndarray, t0: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Discounted returns from per-row start states after a forced a_1 and a forced a_2."""
+    T1, T2 = pair_lengths(race, np.asarray(i0, dtype=np.int64), rng)
+    return episode_return(race, T1, t0), episode_return(race, T2, t0)
+
+
+def _pair_chunk(
+    race: Race, start: tuple[int, int], episodes: int, rng: np.random.Generator
+) -> PairStats:
+    i0 = np.full(episodes, int(start[0]), dtype=np.int64)
+    G1, G2 = paired_returns(race, i0, int(start[1]), rng)
     return PairStats(Moments.of(G1), Moments.of(G2), Moments.of(G1 - G2))
 
 

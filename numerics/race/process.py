@@ -1,5 +1,14 @@
 r"""A race as plain numbers, one uniform per step, and the statistics of a run.
 
+**Rewards and discount.**  A reward belongs to the action that earns it:
+``terminal`` pays $-T$ on the action that reaches the goal ($T$ all the actions
+of the episode, the $t$ already taken before the start state included),
+``per-step`` pays $-1$ for every action, ``success`` pays $+1$ on the action
+that reaches the goal.  The return from a start state weighs the reward of the
+action taken $k$ steps after it by $\gamma^k$ (``discount``, default 1): after
+$L$ actions from $(i_0, t_0)$ it is $-\gamma^{L-1}(t_0 + L)$, $\gamma^{L-1}$ or
+$-\sum_{k<L} \gamma^k$ (:func:`episode_return`).
+
 **One uniform per step.**  A single $u \sim U[0, 1)$ decides the action and
 whether it advances, by cutting $[0, 1)$ into four intervals:
 
@@ -14,6 +23,7 @@ runs merge, so a simulation streams in chunks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +31,7 @@ import numpy as np
 
 from numerics.stats import Moments
 
-REWARDS = ("terminal", "per-step")
+REWARDS = ("terminal", "per-step", "success")
 
 #: ``advantage(i, t, a)`` on integer arrays, ``a`` 1 or 2, returns float advantages.
 Advantage = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -36,6 +46,7 @@ class Race:
     advance_a1: float = 0.0
     advance_a2: float = 1.0
     reward: str = "terminal"
+    discount: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.lam < 1.0:
@@ -48,6 +59,8 @@ class Race:
                 raise ValueError(f"{name} must be a probability, got {p}")
         if self.reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
+        if not 0.0 < self.discount <= 1.0:
+            raise ValueError(f"discount must lie in (0, 1], got {self.discount}")
         if self.advance_rate <= 0.0:
             raise ValueError("no action ever advances: the goal is never reached")
 
@@ -65,25 +78,29 @@ class Race:
 
 @dataclass(frozen=True)
 class RaceStats:
-    """Mergeable per-episode statistics of one simulated start (state, first action)."""
+    """Mergeable per-episode statistics of one simulated start (state, first action).
+
+    ``a2c`` holds A2C's per-episode estimate: with the caller's advantage
+    function, or in the rollout mode the estimate $G$ with rollout advantages,
+    and then ``a2c_noise`` holds $C$ (see :mod:`numerics.race.rollout`).
+    """
 
     episodes: int = 0
-    steps: int = 0  # actions simulated, forced ones included
+    steps: int = 0  # actions simulated, forced ones included (rollouts not counted)
     ret: Moments = field(default_factory=Moments)  # return from the start state
     length: Moments = field(default_factory=Moments)  # actions from the start state
     reinforce: Moments = field(default_factory=Moments)
     reinforce_negative: int = 0
     a2c: Moments | None = None
     a2c_negative: int = 0
+    a2c_noise: Moments | None = None
 
     def merge(self, other: RaceStats) -> RaceStats:
-        if (self.a2c is None) != (other.a2c is None) and self.episodes and other.episodes:
+        both = self.episodes and other.episodes
+        if both and ((self.a2c is None) != (other.a2c is None)):
             raise ValueError("cannot merge runs with and without A2C")
-        a2c = (
-            other.a2c
-            if self.a2c is None
-            else (self.a2c if other.a2c is None else self.a2c.merge(other.a2c))
-        )
+        if both and ((self.a2c_noise is None) != (other.a2c_noise is None)):
+            raise ValueError("cannot merge runs with and without rollout advantages")
         return RaceStats(
             self.episodes + other.episodes,
             self.steps + other.steps,
@@ -91,11 +108,42 @@ class RaceStats:
             self.length.merge(other.length),
             self.reinforce.merge(other.reinforce),
             self.reinforce_negative + other.reinforce_negative,
-            a2c,
+            _merge(self.a2c, other.a2c),
             self.a2c_negative + other.a2c_negative,
+            _merge(self.a2c_noise, other.a2c_noise),
         )
 
     __add__ = merge
+
+    def a2c_variance(self) -> tuple[float, float]:
+        r"""Var of A2C's estimate with the true advantages, and its standard error (rollout mode).
+
+        $\widehat{\operatorname{Var}} = s_G^2 - \bar C$; standard error
+        $\sqrt{\operatorname{se}(s_G^2)^2 + \operatorname{se}(\bar C)^2}$, conservative as
+        $s_G^2$ and $\bar C$ are positively correlated.
+        """
+        if self.a2c is None or self.a2c_noise is None:
+            raise ValueError("the variance with the true advantages needs the rollout mode")
+        g, c = self.a2c, self.a2c_noise
+        return g.variance - c.mean, math.hypot(g.variance_stderr, c.stderr)
+
+
+def _merge(a: Moments | None, b: Moments | None) -> Moments | None:
+    if a is None:
+        return b
+    return a if b is None else a.merge(b)
+
+
+def episode_return(race: Race, L: np.ndarray, t0: np.ndarray | int) -> np.ndarray:
+    """The discounted return of episodes of ``L`` actions from a state at time ``t0``."""
+    L = np.asarray(L, dtype=np.float64)
+    g = race.discount
+    last = g ** (L - 1.0)  # weight of the action that reaches the goal
+    if race.reward == "terminal":
+        return -last * (t0 + L)
+    if race.reward == "success":
+        return last
+    return -L if g == 1.0 else -(1.0 - g**L) / (1.0 - g)
 
 
 def _check_start(race: Race, start: tuple[int, int], first_action: int | None) -> None:

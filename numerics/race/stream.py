@@ -1,26 +1,16 @@
 r"""The race simulated step by step, many episodes side by side, streamed in chunks.
 
-**Per-episode outputs**, for an episode started in $(i_0, t_0)$ whose policy
-steps are $k = 1, \dots, L$ (after an optional forced first action, which is
-not drawn from the policy and so carries no score):
-
-- the return $G$ from the start state (its mean estimates $V^\pi(i_0, t_0)$,
-  or $Q^\pi(s, a)$ when the first action is forced);
-- REINFORCE with the reward-to-go, $\lambda$ itself the parameter:
-  $\hat g = \sum_k \partial_\lambda \ln\pi(a_k)\, \sum_{k' \ge k} r_{k'}$ with
-  $\partial_\lambda \ln \pi(a_2) = 1/\lambda$ and
-  $\partial_\lambda \ln \pi(a_1) = -1/(1-\lambda)$;
-- A2C: $\hat g_{A} = \sum_k \partial_\lambda \ln\pi(a_k)\, A(i_k, t_k, a_k)$
-  with the advantage function supplied by the caller.
-
-The reward-to-go is never stored step by step.  Under ``terminal`` every
-reward-to-go is $-T$, so $\hat g = -T\,(n_2/\lambda - n_1/(1-\lambda))$ with
-$n_a$ the number of policy steps taking $a$.  Under ``per-step`` the
-reward-to-go of step $k$ is $-(L - k + 1)$; with $c_m$ the number of $a_2$
-among the first $m$ policy steps, $\sum_{k: a_k = a_2} (L - k + 1) =
-\sum_{m=1}^{L} c_m =: H$, accumulated by one addition per step, and
-
-$$\hat g = -\left(\frac{H}{\lambda} - \frac{L(L+1)/2 - H}{1-\lambda}\right).$$
+**Per-episode outputs**, for an episode started in $(i_0, t_0)$ (an optional
+forced first action carries no score): the discounted return $G$ from the start
+state (its mean estimates $V^\pi(i_0, t_0)$, or $Q^\pi(s, a)$ when the first
+action is forced), REINFORCE's estimate $\sum_k \partial_\lambda \ln\pi(a_k)\,
+\gamma^k G_k$ with the reward-to-go $G_k$, and A2C's
+$\sum_k \gamma^k \partial_\lambda \ln\pi(a_k)\, A(s_k, a_k)$ with the caller's
+advantages (or rollout ones, :mod:`numerics.race.rollout`).  The reward-to-go is
+never stored step by step: the loop keeps the counts the outputs are functions
+of (the length, the number of $a_2$, a running sum for per-step rewards, the
+discounted score sum $Y$) and :mod:`numerics.race.summary` turns them into the
+outputs.
 
 **Vectorised, streamed, unbiased.**  A chunk runs ``slots`` episodes side by
 side in numpy arrays, one step for all of them per iteration.  A finished
@@ -29,7 +19,10 @@ almost no draw is wasted.  Every launched episode runs to its end: taking the
 episodes *finished by a deadline* would favour short ones, taking a fixed
 number *launched* does not.  Chunks are merged with :class:`~numerics.stats.Moments`,
 so memory is that of one chunk; chunk $c$ draws from the $c$-th child of
-``SeedSequence(seed)``, so a seed fixes every number.
+``SeedSequence(seed)``, so a seed fixes every number.  The quiz's own rules with
+a reward only at the goal, no forced action and no callable advantage (and no
+baseline under a discount) take a lean loop of their own, the benchmark's path:
+every output is then a function of the episode's length.
 """
 
 from __future__ import annotations
@@ -39,6 +32,9 @@ from collections.abc import Callable
 import numpy as np
 
 from numerics.race.process import Advantage, Race, RaceStats, _check_start
+from numerics.race.rollout import ROLLOUT_CHUNK
+from numerics.race.rollout import run_chunk as run_rollout_chunk
+from numerics.race.summary import summarise
 from numerics.stats import Moments
 
 #: Episodes per chunk: the memory of a run is that of one chunk.
@@ -127,10 +123,13 @@ def _run_chunk(
         p_forced = race.advance_a1 if first_action == 1 else race.advance_a2
     tp = t0 + int(forced)  # time of the first policy step
     need_count = not plain or forced  # the number of a2 must be counted step by step
+    g = race.discount
+    need_Y = g != 1.0 and (per_step or baseline != 0.0)  # $Y = \sum_k s_k \gamma^k$ is needed
+    need_disc = need_Y or (advantage is not None and g != 1.0)
 
-    if plain and not forced and not per_step and advantage is None and need <= 127:
+    if plain and not forced and not per_step and advantage is None and need <= 127 and not need_Y:
         rec = _plain_lengths(lam, need, episodes, rng, slots)
-        return _summarise(race, tp, need, False, 0, rec, None, None, None, baseline)
+        return summarise(race, t0, need, False, 0, rec, baseline=baseline)
     S = min(slots, episodes)
     rdt = _rem_dtype(need)
     u = np.empty(S)
@@ -146,26 +145,31 @@ def _run_chunk(
     H = np.zeros(S, dtype=np.int64) if per_step else None
     acc = np.zeros(S, dtype=np.float64) if advantage is not None else None
     tshift = np.empty(S, dtype=np.int64) if advantage is not None else None
+    disc = np.empty(S, dtype=np.float64) if need_disc else None  # $\gamma^k$ of the next step
+    Y = np.zeros(S, dtype=np.float64) if need_Y else None
 
     rec_L = np.empty(episodes, dtype=np.int64)
     rec_n2 = np.empty(episodes, dtype=np.int64) if need_count else None
     rec_H = np.empty(episodes, dtype=np.int64) if per_step else None
     rec_acc = np.empty(episodes, dtype=np.float64) if advantage is not None else None
+    rec_Y = np.empty(episodes, dtype=np.float64) if need_Y else None
     pos = 0
     launched = 0
-    g = 0  # steps taken so far in this chunk, all slots in lockstep
+    step = 0  # steps taken so far in this chunk, all slots in lockstep
     forced_steps = 0
 
     def record(idx: np.ndarray) -> None:
         nonlocal pos
         k = idx.size
-        np.subtract(g, first[idx], out=rec_L[pos : pos + k])  # $L$: policy steps taken
+        np.subtract(step, first[idx], out=rec_L[pos : pos + k])  # $L$: policy steps taken
         if rec_n2 is not None:
             rec_n2[pos : pos + k] = n2[idx]
         if rec_H is not None:
             rec_H[pos : pos + k] = H[idx]
         if rec_acc is not None:
             rec_acc[pos : pos + k] = acc[idx]
+        if rec_Y is not None:
+            rec_Y[pos : pos + k] = Y[idx]
         pos += k
 
     def launch(idx: np.ndarray) -> np.ndarray:
@@ -175,7 +179,7 @@ def _run_chunk(
             r = min(idx.size, episodes - launched)
             j, idle = idx[:r], idx[r:]
             launched += r
-            first[j] = g
+            first[j] = step
             rem[j] = need
             if n2 is not None:
                 n2[j] = 0
@@ -183,7 +187,11 @@ def _run_chunk(
                 H[j] = 0
             if acc is not None:
                 acc[j] = 0.0
-                tshift[j] = tp - g  # $t_k = t_p + (g - g_\text{first})$
+                tshift[j] = tp - step  # $t_k = t_p + (g - g_\text{first})$
+            if disc is not None:
+                disc[j] = g**forced  # the first policy step is action 1 after a forced one
+            if Y is not None:
+                Y[j] = 0.0
             if not forced or r == 0:
                 return idle
             forced_steps += r
@@ -202,7 +210,7 @@ def _run_chunk(
         keep[idle] = False
         kk = np.flatnonzero(keep)
         m = kk.size
-        for arr in (rem, first, n2, H, acc, tshift):
+        for arr in (rem, first, n2, H, acc, tshift, disc, Y):
             if arr is not None:
                 arr[:m] = arr[kk]
         return m
@@ -233,20 +241,26 @@ def _run_chunk(
             np.less(uu, hi, out=tmpb[:n])
             np.logical_and(done[:n], tmpb[:n], out=tmpb[:n])
             dd = tmpb[:n]
-        if acc is not None:
-            ii = N - rem[:n].astype(np.int64)
-            tt = tshift[:n] + g
-            act = 1 + a2b[:n].astype(np.int64)
-            A = np.asarray(advantage(ii, tt, act), dtype=np.float64)
+        if acc is not None or Y is not None:
             score = np.where(a2b[:n], 1.0 / lam, -1.0 / (1.0 - lam))  # $\partial_\lambda\ln\pi$
-            acc[:n] += score * A  # $\sum_k \partial_\lambda \ln\pi(a_k) A(s_k, a_k)$
+            weight = score * disc[:n] if disc is not None else score  # $s_k \gamma^k$
+            if Y is not None:
+                Y[:n] += weight
+            if acc is not None:
+                ii = N - rem[:n].astype(np.int64)
+                tt = tshift[:n] + step
+                act = 1 + a2b[:n].astype(np.int64)
+                A = np.asarray(advantage(ii, tt, act), dtype=np.float64)
+                acc[:n] += weight * A  # $\sum_k \gamma^k \partial_\lambda \ln\pi(a_k) A(s_k, a_k)$
+            if disc is not None:
+                disc[:n] *= g
         if n2 is not None:
             np.add(n2[:n], a2b[:n], out=n2[:n])  # $n_2$
         rr = rem[:n]
         np.subtract(rr, dd, out=rr, casting="unsafe")
         if H is not None:
             np.add(H[:n], n2[:n] if n2 is not None else need - rr, out=H[:n])  # $H += c_m$
-        g += 1
+        step += 1
         np.equal(rr, 0, out=done[:n])
         idx = np.flatnonzero(done[:n])
         if idx.size:
@@ -256,62 +270,8 @@ def _run_chunk(
                 n = compact(idle, n)
     assert pos == episodes
 
-    return _summarise(race, tp, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_acc, baseline)
-
-
-def _summarise(
-    race: Race,
-    tp: int,
-    need: int,
-    forced: bool,
-    forced_steps: int,
-    rec_L: np.ndarray,
-    rec_n2: np.ndarray | None,
-    rec_H: np.ndarray | None,
-    rec_acc: np.ndarray | None,
-    baseline: float = 0.0,
-) -> RaceStats:
-    """Per-episode outputs from the recorded counts, summarised as moments."""
-    lam = race.lam
-    per_step = race.reward == "per-step"
-    episodes = rec_L.size
-    if not per_step and rec_n2 is None and rec_acc is None:
-        # Every output is a function of L alone: summarise its histogram.
-        counts = np.bincount(rec_L)
-        seen = np.flatnonzero(counts)
-        w = counts[seen]
-        L = seen.astype(np.float64)
-        T_total = tp + L  # $T$, the actions of the whole episode
-        score = need / lam - (L - need) / (1.0 - lam)  # $\sum_k \partial_\lambda \ln\pi(a_k)$
-        g_hat = -T_total * score - baseline * score  # $\sum_k \partial\ln\pi\,(-T - b)$
-        return RaceStats(
-            episodes=episodes,
-            steps=int(w @ seen) + forced_steps,
-            ret=Moments.of_counts(-T_total, w),
-            length=Moments.of_counts(L + forced, w),
-            reinforce=Moments.of_counts(g_hat, w),
-            reinforce_negative=int(w[g_hat < 0].sum()),
-        )
-    L = rec_L.astype(np.float64)
-    T_total = tp + L  # $T$, the actions of the whole episode
-    ret = -(L + forced) if per_step else -T_total
-    n2f = rec_n2.astype(np.float64) if rec_n2 is not None else float(need)
-    score = n2f / lam - (L - n2f) / (1.0 - lam)  # $\sum_k \partial_\lambda \ln\pi(a_k)$
-    if per_step:
-        Hf = rec_H.astype(np.float64)
-        g_hat = -(Hf / lam - (L * (L + 1.0) / 2.0 - Hf) / (1.0 - lam))  # reward-to-go form
-    else:
-        g_hat = -T_total * score  # $-T\sum_k\partial\ln\pi$
-    g_hat = g_hat - baseline * score  # a constant baseline b: $\sum_k \partial\ln\pi\,(G_k - b)$
-    return RaceStats(
-        episodes=episodes,
-        steps=int(rec_L.sum()) + forced_steps,
-        ret=Moments.of(ret),
-        length=Moments.of(L + forced),
-        reinforce=Moments.of(g_hat),
-        reinforce_negative=int(np.count_nonzero(g_hat < 0)),
-        a2c=Moments.of(rec_acc) if rec_acc is not None else None,
-        a2c_negative=int(np.count_nonzero(rec_acc < 0)) if rec_acc is not None else 0,
+    return summarise(
+        race, t0, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_Y, rec_acc, baseline
     )
 
 
@@ -322,7 +282,8 @@ def simulate(
     start: tuple[int, int] = (0, 0),
     first_action: int | None = None,
     seed: int | np.random.SeedSequence = 0,
-    advantage: Advantage | None = None,
+    advantage: Advantage | str | None = None,
+    rollouts: int = 16,
     chunk: int = CHUNK,
     slots: int = SLOTS,
     progress: Callable[[int], None] | None = None,
@@ -330,23 +291,40 @@ def simulate(
 ) -> RaceStats:
     """Simulate ``episodes`` episodes from ``start``; one seed fixes every number.
 
-    ``first_action`` (1 or 2) forces the first action (for $Q^\\pi$);
-    ``advantage`` adds the A2C estimate; ``progress`` is called with the
-    number of episodes finished after every chunk.  ``baseline`` $b$ turns
-    REINFORCE's estimate into $\\sum_k \\partial_\\lambda \\ln\\pi(a_k)(G_k - b)$,
-    $G_k$ the reward-to-go: the same mean, since each score has mean zero given
+    ``first_action`` (1 or 2) forces the first action (for $Q^\\pi$).
+    ``advantage`` adds A2C's estimate $\\sum_k \\gamma^k \\partial_\\lambda \\ln\\pi(a_k) A$:
+    a function ``(i, t, a) -> A`` supplied by the caller, or ``"rollout"``, the
+    advantages estimated afresh at every step from ``rollouts`` paired episodes
+    (:mod:`numerics.race.rollout`; the stats then carry ``a2c_noise``).
+    ``progress`` is called with the number of episodes finished after every
+    chunk.  ``baseline`` $b$ turns REINFORCE's estimate into
+    $\\sum_k \\partial_\\lambda \\ln\\pi(a_k)\\, \\gamma^k (G_k - b)$, $G_k$ the
+    discounted reward-to-go: the same mean, since each score has mean zero given
     the past, and a smaller variance for $b$ near the return.
     """
     _check_start(race, start, first_action)
     if episodes < 1:
         raise ValueError(f"episodes must be positive, got {episodes}")
+    by_rollout = isinstance(advantage, str)
+    if by_rollout and advantage != "rollout":
+        raise ValueError(f"advantage must be a function or 'rollout', got {advantage!r}")
+    if by_rollout and rollouts < 1:
+        raise ValueError(f"rollouts must be positive, got {rollouts}")
+    if by_rollout:
+        chunk = min(chunk, ROLLOUT_CHUNK)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     n_chunks = -(-episodes // chunk)
-    total = RaceStats(a2c=Moments() if advantage is not None else None)
+    total = RaceStats(
+        a2c=Moments() if advantage is not None else None,
+        a2c_noise=Moments() if by_rollout else None,
+    )
     for c, child in enumerate(ss.spawn(n_chunks)):
         m = min(chunk, episodes - c * chunk)
         rng = np.random.Generator(np.random.PCG64(child))
-        part = _run_chunk(race, start, first_action, m, rng, slots, advantage, baseline)
+        if by_rollout:
+            part = run_rollout_chunk(race, start, first_action, m, rng, rollouts, baseline)
+        else:
+            part = _run_chunk(race, start, first_action, m, rng, slots, advantage, baseline)
         total = total.merge(part)
         if progress is not None:
             progress(total.episodes)

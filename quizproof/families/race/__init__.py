@@ -18,7 +18,7 @@ from typing import Any
 import sympy as sp
 
 from derivations import race
-from derivations.core import Derivation
+from derivations.core import Derivation, NoClosedForm, Step
 from derivations.race import policy_gradient as pg
 from quizproof.decide import decide_value
 from quizproof.families.race import signs, simulate
@@ -51,7 +51,22 @@ def _value(name: str, title: str, derive, simulator) -> ClaimKind:
 
 
 def _estimator(name: str, title: str, derive) -> ClaimKind:
-    return ClaimKind(name, title, _rules(derive), _decide_estimator, simulate.estimator, UNKNOWNS)
+    return ClaimKind(
+        name, title, _rules(_or_reason(f"p3d.{name}", derive)), _decide_estimator,
+        simulate.estimator, UNKNOWNS,
+    )  # fmt: skip
+
+
+def _or_reason(id_: str, derive):
+    """A derivation with no closed form (NoClosedForm) as this binding's nan record, its reason first."""
+
+    def wrapped(rules):
+        try:
+            return derive(rules)
+        except NoClosedForm as err:
+            return Derivation(id_, sp.nan, (Step(err.reason, sp.nan),), rules.domain)
+
+    return wrapped
 
 
 def _sign(name: str, title: str, derive) -> ClaimKind:

@@ -153,7 +153,7 @@ class RaceVariant(RaceRules):
     @property
     def rules(self) -> RaceRules:
         """The rules alone (derivations that do not depend on the ranges share their cache)."""
-        return RaceRules(self.advance_a1, self.advance_a2, self.reward)
+        return RaceRules(self.advance_a1, self.advance_a2, self.reward, self.discount, self.goal)
 
 
 def domain_for(rules: RaceRules, bounds: pg.Bounds = ()) -> Domain:
@@ -213,5 +213,5 @@ def random_inside(iv: sp.Interval, rng) -> sp.Rational:
 def prepare(table: Mapping[str, Any] | None, where: str = "race") -> Context:
     rules = rules_from(table, where)
     bounds = bounds_from(table, rules, where)
-    variant = RaceVariant(rules.advance_a1, rules.advance_a2, rules.reward, bounds)
+    variant = RaceVariant(rules.advance_a1, rules.advance_a2, rules.reward, bounds=bounds)
     return Context(scope_for(rules), domain_for(rules, bounds), variant)
