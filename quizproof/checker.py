@@ -98,6 +98,8 @@ def _derive(kind: ClaimKind, ctx: Context) -> Derivation | str:
         return str(err)
     except (ArithmeticError, ValueError, TypeError, NotImplementedError) as err:
         return f"the derivation could not be completed for these parameters ({type(err).__name__})"
+    except AssertionError as err:  # a derivation's own cross-check failed: nothing is proved
+        return f"the derivation failed its own check ({err})"
 
 
 def _key(problem: Problem, kind: ClaimKind) -> tuple[str, str, str]:
@@ -123,11 +125,10 @@ def prefetch(wanted: Iterable[tuple[Problem, ClaimKind, Context]]) -> None:
     if len(missing) < 2:
         return  # nothing to share out: derived where it is needed
 
-    def failed(err: BaseException) -> str:
-        return f"the derivation failed ({type(err).__name__}: {err})"
-
+    # Whatever goes wrong on a worker (a result that cannot travel back, say) is simply
+    # derived again where it is needed, so its error, if any, is reported there.
     tasks = [lambda k=k, c=c: _derive(k, c) for _, k, c in missing.values()]
-    results = run_bounded(tasks, DERIVE_BOUND, lambda n: None, lambda n: None, failed)
+    results = run_bounded(tasks, DERIVE_BOUND, lambda n: None, lambda n: None, lambda e: None)
     for (problem, kind, _), value in zip(missing.values(), results, strict=True):
         if value is not None:  # a task past its bound is derived again where it is needed
             store(_key(problem, kind), kind.derive.__module__, value)

@@ -39,7 +39,10 @@ def _serve(conn: Connection, tasks: Sequence[Task], on_error: Callable[[BaseExce
             result = tasks[n]()
         except Exception as err:  # noqa: BLE001 - report any failure, never hang the parent
             result = on_error(err)
-        conn.send((n, result))
+        try:
+            conn.send((n, result))
+        except Exception as err:  # noqa: BLE001 - a result that cannot travel back
+            conn.send((n, on_error(err)))
 
 
 @dataclass

@@ -8,6 +8,7 @@ import sympy as sp
 
 from quizproof.checker import check_quiz, derive_quiz
 from quizproof.model import QuizFileError
+from quizproof.notation.tokens import MAX_LENGTH
 from tests.conftest import QUIZ4, run_cli
 
 FOUNDATION_IDS = ["p3b.series", "p3b.V", "p3c.Q.a1", "p3c.Q.a2", "p3c.A.a1", "p3c.A.a2"]
@@ -174,10 +175,13 @@ def test_other_ways_of_writing(quiz_file, cid, answer):
 
 @pytest.mark.parametrize("path", sorted((QUIZ4.parent).glob("*.toml")), ids=lambda p: p.name)
 def test_derived_forms_read_back_as_answers(quiz_file, path):
-    """Every problem-3 form `derive` prints is itself an answer the checker verifies."""
+    """Every problem-3 form `derive` prints is itself an answer the checker verifies.
+
+    Forms with no closed form, or longer than an answer may be, are left out.
+    """
     forms = derive_quiz(path)["forms"]
     race_forms = [(f["id"], f["latex"]) for f in forms if f["id"].startswith("p3")]
-    race_forms = [(cid, tex) for cid, tex in race_forms if tex != r"\text{NaN}"]
+    race_forms = [(cid, tex) for cid, tex in race_forms if tex and len(tex) <= MAX_LENGTH]
     table = path.read_text().split("[race]", 1)
     extra = "[race]" + table[1].split("[[claims]]", 1)[0] if len(table) == 2 else ""
     record = check_quiz(quiz_file(race_forms, extra=extra))

@@ -373,16 +373,15 @@ def test_a2c_toward_better_depends_on_the_rules_symbols():
     assert "exactly where" in d.steps[-1].text
 
 
-def test_a2c_toward_better_fails_under_a_discounted_terminal_cost():
-    """Delaying a cost pays under a discount: a_1 is better late, a_2 early."""
+def test_a2c_toward_better_holds_state_by_state_under_a_discounted_terminal_cost():
+    """Delaying a cost pays under a discount: a_1 is better late, a_2 early; A2C follows each."""
     rules = RaceRules(discount=gamma)
     d = pg.a2c_toward_better(rules)
-    assert d.result is sp.false
-    w = d.witness
-    at = {lam: w["lambda"], gamma: w["gamma"]}
-    early = {a: _q_by_value_iteration(rules, at, int(w["N"]), (w["i"], w["t"]), a) for a in (1, 2)}
-    late_state = tuple(int(x) for x in w["a1_better_at"])
-    late = {a: _q_by_value_iteration(rules, at, int(w["N"]), late_state, a) for a in (1, 2)}
+    assert d.result is sp.true
+    assert any("depends on the state" in s.text for s in d.steps)
+    at = {lam: HALF, gamma: sp.Rational(3, 4)}  # the better action by value iteration
+    early = {a: _q_by_value_iteration(rules, at, 1, (0, 0), a) for a in (1, 2)}
+    late = {a: _q_by_value_iteration(rules, at, 1, (0, 4), a) for a in (1, 2)}
     assert early[2] > early[1]
     assert late[1] > late[2]
 

@@ -14,9 +14,12 @@ by term on the admissible domain (:mod:`derivations.race.domain`):
   $V^\pi = (1-\lambda) Q^\pi(s, a_1) + \lambda Q^\pi(s, a_2)$, with
   $\Delta = Q^\pi(s, a_2) - Q^\pi(s, a_1)$ the advantages are
   $A(a_1) = -\lambda\Delta$ and $A(a_2) = (1-\lambda)\Delta$, and both terms have
-  the sign of $\Delta$.  The claim holds when one action is better at every
-  state (for each admissible value of the rules' symbols); a witness of two
-  states preferring different actions refutes it.
+  the sign of $\Delta$: each term moves $\lambda$ toward the action that is better
+  at the state where the episode acted.  The derivation also says which action
+  that is: one at every state (for each admissible value of the rules' symbols),
+  or, as under a discounted cost, one early and the other late, with two states
+  of one race as the example.  A factor negative somewhere refutes the claim
+  with the point; one that cannot be signed leaves it undecided.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.core import Derivation, Step
+from derivations.core import Derivation, NoClosedForm, Step
 from derivations.race.domain import (
     Bounds,
     assumptions,
@@ -218,9 +221,26 @@ def a2c_toward_better(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             )
         )
         return Derivation("p3d.a2c_toward_better", sp.true, tuple(steps), where)
-    if not all(sign(r, rules, bounds) is True for r in ratios):
-        steps.append(Step("These factors are not positive on the whole domain", sp.false))
-        return Derivation("p3d.a2c_toward_better", sp.false, tuple(steps), where)
+    for action, ratio in zip((1, 2), ratios, strict=True):
+        if sign(ratio, rules, bounds) is True:
+            continue
+        for point in points(rules, bounds, depends_on_state(ratio, rules)):
+            value = sp.nsimplify(ratio.subs(point))
+            if value.is_negative:
+                at = ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in point.items())
+                steps.append(
+                    Step(
+                        f"At {at} the factor of $a_{action}$ is negative: its term moves "
+                        "$\\lambda$ away from the better action, so the claim is",
+                        sp.false,
+                    )
+                )
+                w = witness(point, action=ACTIONS[action])
+                return Derivation("p3d.a2c_toward_better", sp.false, tuple(steps), where, w)
+        raise NoClosedForm(
+            f"the factor of a_{action} could not be shown positive on the whole domain, "
+            "and no grid point makes it negative"
+        )
     steps.append(
         Step(
             "Both factors are positive on the domain (so also with $\\theta$, which only "
@@ -258,7 +278,7 @@ def a2c_toward_better(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
                 )
             )
         return Derivation("p3d.a2c_toward_better", sp.true, tuple(steps), where)
-    # The better action depends on the state: look for two states of one race that disagree.
+    # The better action depends on the state: show two states of one race that disagree.
     groups: dict[tuple, list[dict]] = {}
     for point in points(rules, bounds, True):
         key = tuple((k, v) for k, v in point.items() if k not in (i, t))
@@ -272,17 +292,22 @@ def a2c_toward_better(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
         at = ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in plus.items())
         steps.append(
             Step(
-                f"At {at} $a_2$ is better, while in the same race at the state "
-                f"$(i, t) = ({minus[i]}, {minus[t]})$ $a_1$ is better: A2C's terms push "
-                "$\\lambda$ one way at one state and the other way at the other",
+                f"Which action is better depends on the state: at {at} it is $a_2$, while in "
+                f"the same race at $(i, t) = ({minus[i]}, {minus[t]})$ it is $a_1$",
                 sp.Tuple(sp.Eq(Delta, delta.subs(plus)), sp.Eq(Delta, delta.subs(minus))),
             )
         )
-        steps.append(Step("No action is better at every state, so the claim is", sp.false))
-        w = witness(plus, a1_better_at=sp.Tuple(minus[i], minus[t]))
-        return Derivation("p3d.a2c_toward_better", sp.false, tuple(steps), where, w)
-    condition = sp.StrictGreaterThan(delta, 0)
+        break
+    else:
+        steps.append(
+            Step("Which action is better may depend on the state: it is $a_2$ exactly where",
+                 sp.StrictGreaterThan(delta, 0))
+        )  # fmt: skip
     steps.append(
-        Step("The better action depends on the state; no exact grid point shows both", condition)
+        Step(
+            "Each term still moves $\\lambda$ toward the action that is better at the state "
+            "where the episode acted, so the claim holds",
+            sp.true,
+        )
     )
-    return Derivation("p3d.a2c_toward_better", condition, tuple(steps), where)
+    return Derivation("p3d.a2c_toward_better", sp.true, tuple(steps), where)

@@ -25,6 +25,10 @@ class StepStats:
     reward: Moments
 
 
+#: Samples per chunk of :func:`one_step`: the memory of a run is that of one chunk.
+STEP_CHUNK = 1 << 20
+
+
 def one_step(
     race: Race,
     state: tuple[int, int],
@@ -42,17 +46,22 @@ def one_step(
     _check_start(race, state, action)
     i, t = state
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    rng = np.random.Generator(np.random.PCG64(ss))
     p = race.advance_a1 if action == 1 else race.advance_a2
-    moved = rng.random(samples) < p
-    next_i = i + moved.astype(np.float64)
-    next_t = np.full(samples, t + 1.0)
-    if race.reward == "per-step":
-        reward = np.full(samples, -1.0)
-    else:
-        paid = -(t + 1.0) if race.reward == "terminal" else 1.0
-        reward = np.where(next_i >= race.N, paid, 0.0)
-    return StepStats(Moments.of(next_i), Moments.of(next_t), Moments.of(reward))
+    out = StepStats(Moments(), Moments(), Moments())
+    for c, child in enumerate(ss.spawn(-(-samples // STEP_CHUNK))):  # memory: one chunk
+        m = min(STEP_CHUNK, samples - c * STEP_CHUNK)
+        moved = np.random.Generator(np.random.PCG64(child)).random(m) < p
+        next_i = i + moved.astype(np.float64)
+        if race.reward == "per-step":
+            reward = np.full(m, -1.0)
+        else:
+            paid = -(t + 1.0) if race.reward == "terminal" else 1.0
+            reward = np.where(next_i >= race.N, paid, 0.0)
+        part = StepStats(Moments.of(next_i), Moments.of(np.full(m, t + 1.0)), Moments.of(reward))
+        out = StepStats(*(a + b for a, b in zip(
+            (out.next_i, out.next_t, out.reward), (part.next_i, part.next_t, part.reward),
+            strict=True)))  # fmt: skip
+    return out
 
 
 def python_loop(

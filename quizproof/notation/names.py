@@ -113,7 +113,7 @@ class NameRules:
         name = self.decorate(name)
         if self.at_op("'"):
             self.fail("primes are not supported")
-        if name in self.scope.functions and self.at_op("("):
+        if name in self.scope.functions and self.at_op("(", "["):  # f(x), or E[X]
             return self.apply(name)
         if name in self.scope.symbols:
             return self.scope.symbols[name]
@@ -181,11 +181,11 @@ class NameRules:
         return "".join(parts)
 
     def apply(self, name: str) -> sp.Basic:
-        self.take()  # (
+        close = ")" if self.take().text == "(" else "]"
         self.enter()
         args: list[sp.Basic] = []
         bar = None
-        if not self.at_op(")"):
+        if not self.at_op(close):
             args.append(self.expression())
             while self.at_op(",", "|"):
                 if self.take().text == "|":
@@ -193,7 +193,7 @@ class NameRules:
                         self.fail("two '|' in one application")
                     bar = len(args)
                 args.append(self.expression())
-        self.expect(")")
+        self.expect(close)
         self.leave()
         value = self.scope.functions[name](Application(tuple(args), bar))
         return value

@@ -18,10 +18,10 @@ from typing import Any
 import sympy as sp
 
 from derivations import race
-from derivations.core import Derivation, NoClosedForm, Step
+from derivations.core import Derivation
 from derivations.race import policy_gradient as pg
 from quizproof.decide import decide_value
-from quizproof.families.race import signs, simulate
+from quizproof.families.race import estimators, laws, signs, simulate, steps
 from quizproof.families.race.notation import UNKNOWNS
 from quizproof.families.race.variants import prepare
 from quizproof.family import ClaimKind, Context, Family, Legacy, ManualContent, kinds, lazy
@@ -29,16 +29,17 @@ from quizproof.model import Claim
 
 
 def _decide_estimator(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
-    """A value of the estimator analysis: undecided, with the reason, where no closed form is."""
-    if derivation.result is sp.nan:
-        why = derivation.steps[0].text if derivation.steps else "no closed form"
-        return {"verdict": "undecided", "evidence": f"no closed form for these rules: {why}"}
+    """A value of the estimator analysis; an infinite ratio is said, not compared."""
     if derivation.result is sp.oo:
         return {
             "verdict": "undecided",
             "evidence": "the ratio is infinite here: A2C's estimate has variance zero",
         }
     return decide_value(claim, ctx, derivation, UNKNOWNS)
+
+
+def _decide_law(claim: Claim, ctx: Context, derivation: Derivation) -> dict[str, Any]:
+    return laws.decide_law(claim, ctx, derivation, UNKNOWNS)
 
 
 def _rules(derive):
@@ -50,23 +51,15 @@ def _value(name: str, title: str, derive, simulator) -> ClaimKind:
     return ClaimKind(name, title, _rules(derive), "value", simulator, UNKNOWNS)
 
 
+def _law(name: str, title: str, derive, simulator) -> ClaimKind:
+    """A random outcome: its law (a single value when it is certain)."""
+    return ClaimKind(name, title, _rules(derive), _decide_law, simulator, UNKNOWNS,
+                     written=laws.written)  # fmt: skip
+
+
 def _estimator(name: str, title: str, derive) -> ClaimKind:
-    return ClaimKind(
-        name, title, _rules(_or_reason(f"p3d.{name}", derive)), _decide_estimator,
-        simulate.estimator, UNKNOWNS,
-    )  # fmt: skip
-
-
-def _or_reason(id_: str, derive):
-    """A derivation with no closed form (NoClosedForm) as this binding's nan record, its reason first."""
-
-    def wrapped(rules):
-        try:
-            return derive(rules)
-        except NoClosedForm as err:
-            return Derivation(id_, sp.nan, (Step(err.reason, sp.nan),), rules.domain)
-
-    return wrapped
+    return ClaimKind(name, title, _rules(derive), _decide_estimator, estimators.estimator,
+                     UNKNOWNS)  # fmt: skip
 
 
 def _sign(name: str, title: str, derive) -> ClaimKind:
@@ -78,11 +71,16 @@ def _sign(name: str, title: str, derive) -> ClaimKind:
 
 
 KINDS = kinds(
-    _value("next.a1", r"next state after $a_1$", lambda r: race.next_state(r, 1), simulate.step),
-    _value("next.a2", r"next state after $a_2$", lambda r: race.next_state(r, 2), simulate.step),
+    _law("next.a1", r"next state after $a_1$", lambda r: race.next_state_law(r, 1),
+         steps.step),
+    _law("next.a2", r"next state after $a_2$", lambda r: race.next_state_law(r, 2),
+         steps.step),
     _value("series", "expected actions per advance", race.series, simulate.value),
     _value("V", r"$V^\pi(i, t)$", race.value_function, simulate.value),
-    _value("R.last", r"$R((N-1, t), a_2)$", race.last_step_reward, simulate.step),
+    _law("R.last", r"$R((N-1, t), a_2)$, the reward of the last step",
+         lambda r: race.last_step_reward_law(r, 2), steps.step),
+    _value("ER.last", r"$E[R((N-1, t), a_2)]$, its expected reward",
+           lambda r: race.expected_last_step_reward(r, 2), steps.step),
     _value("Q.a1", r"$Q^\pi((i, t), a_1)$", lambda r: race.q_value(r, 1), simulate.value),
     _value("Q.a2", r"$Q^\pi((i, t), a_2)$", lambda r: race.q_value(r, 2), simulate.value),
     _value("A.a1", r"$A^\pi((i, t), a_1)$", lambda r: race.advantage(r, 1), simulate.value),
@@ -92,6 +90,8 @@ KINDS = kinds(
     _sign("reinforce_can_decrease", r"REINFORCE can decrease $\lambda$",
           pg.reinforce_can_decrease),
     _sign("a2c_never_decreases", r"A2C never decreases $\lambda$", pg.a2c_never_decreases),
+    _sign("a2c_toward_better", "A2C always moves toward the better action",
+          pg.a2c_toward_better),
     _estimator("grad", r"$\frac{d}{d\lambda} E[R]$", pg.gradient),
     _estimator("mean.reinforce", "mean of REINFORCE's estimate",
                lambda r: pg.mean_estimate(r, "reinforce")),
@@ -114,13 +114,14 @@ LEGACY = Legacy(
         "p3b.series": "series",
         "p3b.V": "V",
         "p3c.R.last": "R.last",
+        "p3c.ER.last": "ER.last",
         "p3c.Q.a1": "Q.a1",
         "p3c.Q.a2": "Q.a2",
         "p3c.V": "V",
         "p3c.A.a1": "A.a1",
         "p3c.A.a2": "A.a2",
         "p3c.last_step": "last_step",
-        **{f"p3d.{name}": name for name in list(KINDS)[10:]},
+        **{f"p3d.{name}": name for name in list(KINDS)[11:]},
     },
 )
 

@@ -16,7 +16,15 @@ import sympy as sp
 from derivations import race
 from derivations.race import N, RaceRules, i, lam, t
 from quizproof.cache import cached
-from quizproof.notation import BASE_FUNCTIONS, SUBJECT, Application, NotationError, Scope, sigmoid
+from quizproof.notation import (
+    BASE_FUNCTIONS,
+    SUBJECT,
+    Application,
+    NotationError,
+    Scope,
+    sigmoid,
+    unary,
+)
 
 A1, A2 = sp.Symbol("a_1"), sp.Symbol("a_2")
 ACTIONS = {A1: 1, A2: 2}
@@ -70,10 +78,11 @@ def scope_for(rules: RaceRules) -> Scope:
             else:
                 last = race.last_reward(rules, action)
                 ordinary = rules.step_reward
-                if sp.simplify(ii - (N - 1)) == 0:
+                goal = rules.goal
+                if sp.simplify(ii - (goal - 1)) == 0:
                     derived = last
                 else:
-                    derived = sp.Piecewise((last, sp.Eq(i, N - 1)), (ordinary, True))
+                    derived = sp.Piecewise((last, sp.Eq(i, goal - 1)), (ordinary, True))
             return derived.subs({i: ii, t: tt}, simultaneous=True)
 
         return apply
@@ -90,8 +99,12 @@ def scope_for(rules: RaceRules) -> Scope:
         "s_t+1": SUBJECT,  # "s_{t+1} = (i, t + 1)" names the next state
     }
     symbols.update({str(p): p for p in rules.parameters})
+    if not rules.goal.is_number:
+        symbols[str(rules.goal)] = rules.goal
     functions = dict(BASE_FUNCTIONS)
     functions["sigma"] = lambda app: sigmoid(app.args[0])
+    # E[X]: the notation already values each quantity by its mean (R by its expected reward)
+    functions["E"] = unary(lambda x: x, "E")
     for name in ("V", "V^pi"):
         functions[name] = value
     for which in ("Q", "A", "R"):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
-from derivations.race import N, RaceRules, i, lam, t
+from derivations.race import RaceRules, i, lam, t
 from derivations.race import policy_gradient as pg
 from numerics import race as sim
-from quizproof.simulation import SimulationError
 
 # Admissible points (exact): N, lambda, i, t.  i = N - 1 keeps the variance of a return small.
 POINTS = (
@@ -37,7 +35,7 @@ def param_values(rules: RaceRules) -> dict[sp.Symbol, list[sp.Basic]]:
     """Admissible values of each new symbol of a variant (inside its ``[race.assume]`` range)."""
     out = {}
     for p in rules.parameters:
-        iv = pg.interval_of(p, getattr(rules, "bounds", ()))
+        iv = pg.interval_of(p, getattr(rules, "bounds", ()), rules)
         values = [v for v in PARAM_VALUES if iv.contains(v) is sp.true]
         values += [v for v in pg.interval_points(iv) if v not in values]
         out[p] = values
@@ -52,12 +50,15 @@ def race_points(rules: RaceRules, last: bool = False, start: bool = False) -> li
     values = param_values(rules)
     out = []
     for n, (NN, lv, ii, tt) in enumerate(POINTS):
+        if rules.goal.is_number:  # the race's own goal; the state kept inside it
+            NN, ii = int(rules.goal), min(ii, int(rules.goal) - 1)
         if last:
             ii = NN - 1
         if start:
             ii, tt = 0, 0
-        exact: dict[sp.Symbol, sp.Basic] = {N: sp.Integer(NN), lam: lv, i: sp.Integer(ii)}
-        exact[t] = sp.Integer(tt)
+        exact: dict[sp.Symbol, sp.Basic] = {lam: lv, i: sp.Integer(ii), t: sp.Integer(tt)}
+        if not rules.goal.is_number:
+            exact[rules.goal] = sp.Integer(NN)
         for k, p in enumerate(rules.parameters):
             exact[p] = values[p][(n + k) % len(values[p])]
         out.append(RacePoint(exact, race_of(rules, exact), ii, tt))
@@ -70,35 +71,12 @@ def rules_only(rules: RaceRules) -> RaceRules:
 
 
 def race_of(rules: RaceRules, exact: dict[sp.Symbol, sp.Basic]) -> sim.Race:
+    """The simulator's race at an exact point of the rules' parameters."""
     return sim.Race(
         lam=float(exact[lam]),
-        N=int(exact[N]),
+        N=int(rules.goal.subs(exact)),
         advance_a1=float(rules.advance_a1.subs(exact)),
         advance_a2=float(rules.advance_a2.subs(exact)),
         reward=rules.reward,
+        discount=float(rules.discount.subs(exact)),
     )
-
-
-def advantage_function(
-    forms: dict[int, sp.Basic], exact: dict[sp.Symbol, sp.Basic]
-) -> sim.Advantage:
-    """The advantages as numpy functions of (i, t): lambdified here, and only here."""
-    fixed = {k: v for k, v in exact.items() if k not in (i, t)}
-    funcs = {}
-    for action, form in forms.items():
-        expr = form.subs(fixed)
-        if expr.has(sp.Sum):
-            expr = expr.doit()
-        extra = expr.free_symbols - {i, t}
-        if extra:
-            names = ", ".join(sorted(str(s) for s in extra))
-            raise SimulationError(f"the advantage of a_{action} depends on {names}")
-        funcs[action] = sp.lambdify((i, t), expr, modules="numpy")
-
-    def advantage(ii: np.ndarray, tt: np.ndarray, a: np.ndarray) -> np.ndarray:
-        ones = np.ones(ii.shape)
-        a1 = np.asarray(funcs[1](ii, tt), dtype=np.float64) * ones
-        a2 = np.asarray(funcs[2](ii, tt), dtype=np.float64) * ones
-        return np.where(a == 2, a2, a1)
-
-    return advantage

@@ -23,9 +23,9 @@ import math
 
 import sympy as sp
 
-from derivations.race import N, RaceRules, i, lam, t
+from derivations.race import RaceRules, i, lam, t
 from numerics import race as sim
-from numerics.stats import critical_z
+from numerics.stats import FALSE_ALARM, critical_z
 from quizproof.families.race.notation import UNKNOWNS
 from quizproof.families.race.quantities import Quantity
 from quizproof.families.race.runs import param_values, race_of, race_points
@@ -103,22 +103,34 @@ def last_step(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
 
 
 def sign(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimCheck:
-    """The two sign-of-update claims of the estimator analysis."""
+    """The sign-of-update claims of the estimator analysis."""
     out = ClaimCheck(claim.id, claim.answer)
     if claim.kind == "reinforce_can_decrease":
         return _reinforce_sign(claim, run, ctx.params, out)
+    if claim.kind == "a2c_toward_better":
+        return _toward_better(claim, run, ctx.params, out)
     return _a2c_sign(claim, run, ctx.params, out)
 
 
 def _sign_points(rules: RaceRules, lambdas) -> list[dict[sp.Symbol, sp.Basic]]:
-    """A grid over the admissible parameters: each lambda, each value of each new symbol."""
+    """A grid over the admissible parameters: each lambda, each value of each new symbol.
+
+    A race whose goal is the symbol $N$ is run with $N$ = :data:`SIGN_N`; a
+    variant's own goal is kept.
+    """
     values = param_values(rules)
     grids = [values[p] for p in rules.parameters]
+    goal = {} if rules.goal.is_number else {rules.goal: sp.Integer(SIGN_N)}
     return [
-        {N: sp.Integer(SIGN_N), lam: lv, **dict(zip(rules.parameters, pv, strict=True))}
+        {**goal, lam: lv, **dict(zip(rules.parameters, pv, strict=True))}
         for lv in lambdas
         for pv in itertools.product(*grids)
     ]
+
+
+def _states(race: sim.Race) -> tuple[tuple[int, int], ...]:
+    """The grid states inside the race (a variant's goal may be nearer than SIGN_N)."""
+    return tuple((ii, tt) for ii, tt in SIGN_STATES if ii < race.N)
 
 
 def _sign_verdict(out: ClaimCheck, claimed_yes: bool, holds: bool) -> ClaimCheck:
@@ -162,7 +174,7 @@ def _a2c_sign(claim, run: SimulationRun, rules: RaceRules, out: ClaimCheck) -> C
         race = race_of(rules, exact)
         lam_v = race.lam
         worst = (math.inf, None, 0.0, 0.0)  # (z, state, term, se)
-        for s, state in enumerate(SIGN_STATES):
+        for s, state in enumerate(_states(race)):
             d = sim.simulate_pairs(race, n, start=state, seed=run.seedseq(p, s)).diff
             for score, factor in ((-1.0 / (1.0 - lam_v), lam_v), (1.0 / lam_v, -(1.0 - lam_v))):
                 term = score * factor * d.mean  # $\partial_\lambda \ln\pi(a) \hat A(s, a)$
@@ -181,6 +193,68 @@ def _a2c_sign(claim, run: SimulationRun, rules: RaceRules, out: ClaimCheck) -> C
         )
         out.points.append(
             PointCheck({str(k): str(v) for k, v in exact.items()}, term, se,
-                       "yes" if claimed_yes else "no", z, False, n * len(SIGN_STATES), note)
+                       "yes" if claimed_yes else "no", z, False, n * len(_states(race)), note)
         )  # fmt: skip
     return _sign_verdict(out, claimed_yes, never_all)
+
+
+def _toward_better(claim, run: SimulationRun, rules: RaceRules, out: ClaimCheck) -> ClaimCheck:
+    r"""Yes/no: does every A2C term push $\lambda$ toward the action with the larger $Q^\pi$?
+
+    At each grid state three independent runs estimate $V^\pi(s)$ (the policy's
+    own episodes) and $Q^\pi(s, a_1)$, $Q^\pi(s, a_2)$ (first action forced);
+    two more independent runs estimate the $Q$s again to name the better action,
+    $\hat\Delta = \hat Q_2' - \hat Q_1'$.  Each term
+    $\partial_\lambda \ln\pi(a)\,(\hat Q_a - \hat V)$ is compared with $\hat\Delta$:
+    a term and a $\hat\Delta$ both beyond the critical $z$ (Bonferroni over
+    every test) with opposite signs contradict "yes".  "No" fails when no
+    state shows such a contradiction.
+    """
+    claimed_yes = yes_no(claim.answer)
+    n = run.samples or PAIRS
+    points = _sign_points(rules, SIGN_LAMBDAS)
+    tests = 2 * len(points) * len(SIGN_STATES)
+    crit = critical_z(FALSE_ALARM / tests)
+    agrees_all = True
+    for p, exact in enumerate(points):
+        race = race_of(rules, exact)
+        lv = race.lam
+        decisive, against = 0, None
+        for s, state in enumerate(_states(race)):
+            seeds = [run.seedseq(p, s, m) for m in range(5)]
+            v, v_se = _mean_return(race, n, state, None, seeds[0])
+            q = {a: _mean_return(race, n, state, a, seeds[a]) for a in (1, 2)}
+            q1, q2 = (_mean_return(race, n, state, a, seeds[a + 2]) for a in (1, 2))
+            delta, d_se = q2[0] - q1[0], math.hypot(q1[1], q2[1])
+            for action, score in ((1, -1.0 / (1.0 - lv)), (2, 1.0 / lv)):
+                term = score * (q[action][0] - v)
+                se = abs(score) * math.hypot(q[action][1], v_se)
+                if _beyond(term, se, crit) and _beyond(delta, d_se, crit):
+                    decisive += 1
+                    if (term > 0) != (delta > 0):
+                        against = (state, action, term, se, delta, d_se)
+        agrees_all = agrees_all and against is None
+        if against is None:
+            note = (f"every term and the better action agree in sign at the {decisive} "
+                    f"decisive (action, state) pairs (|z| > {crit:.2f} for both)")  # fmt: skip
+        else:
+            (si, st), action, term, se, delta, d_se = against
+            note = (f"at $({si}, {st})$ the term of $a_{action}$ is {term:.4g} ± {se:.2g} "
+                    f"but $Q_2 - Q_1$ = {delta:.4g} ± {d_se:.2g}")  # fmt: skip
+        out.points.append(
+            PointCheck({str(k): str(v) for k, v in exact.items()}, float(decisive), 0.0,
+                       "yes" if claimed_yes else "no", None, False, 5 * n * len(_states(race)),
+                       note)
+        )  # fmt: skip
+    return _sign_verdict(out, claimed_yes, agrees_all)
+
+
+def _mean_return(race: sim.Race, n: int, state, first: int | None, seed) -> tuple[float, float]:
+    """The mean return of n episodes from the state (first action forced, or not), its se."""
+    r = sim.simulate(race, n, start=state, first_action=first, seed=seed).ret
+    return r.mean, r.stderr if r.variance > 0 else 0.0
+
+
+def _beyond(value: float, se: float, crit: float) -> bool:
+    """Is the value's sign settled: |z| beyond the critical value (exact when se = 0)?"""
+    return value != 0 and (se == 0 or abs(value) / se > crit)

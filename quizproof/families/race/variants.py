@@ -4,7 +4,10 @@ r"""The race's variant table, ``[race]``: the rules of a variant and the ranges 
 [race]
 advance_prob_a1 = '0'      # probability that a1 advances (a number or a new symbol)
 advance_prob_a2 = 'p'      # probability that a2 advances
-reward = "terminal"        # "terminal": -T at the goal; "per-step": -1 for every action
+reward = "terminal"        # "terminal": -T at the goal; "per-step": -1 for every action;
+                           # "success": +1 on the action that reaches the goal
+discount = '\\gamma'       # a number in (0, 1] or a new symbol (then 0 < gamma < 1)
+goal = '5'                 # advances needed: a positive integer or a symbol (default N)
 
 [race.assume]              # optional: narrow a new symbol's range
 p = '\\frac{1}{2} \\le p \\le 1'
@@ -28,8 +31,26 @@ from quizproof.families.race.notation import scope_for
 from quizproof.family import Context, Domain, FamilyError
 from quizproof.notation import NotationError, Scope, parse
 
-RACE_KEYS = {"advance_prob_a1", "advance_prob_a2", "reward", "assume"}
-RESERVED = {"lambda", "N", "i", "t", "e", "pi", "a_1", "a_2", "k", "u", "v", "q", "theta"}
+RACE_KEYS = {"advance_prob_a1", "advance_prob_a2", "reward", "discount", "goal", "assume"}
+RESERVED = {"lambda", "i", "t", "e", "pi", "a_1", "a_2", "k", "u", "v", "q", "theta", "j"}
+DEFAULTS = {"advance_prob_a1": "0", "advance_prob_a2": "1", "discount": "1", "goal": "N"}
+
+
+def _read(table: Mapping[str, Any], key: str, where: str, scope: Scope) -> sp.Expr:
+    """One value of the table: a number, or LaTeX read with the notation (new symbols allowed)."""
+    value = table.get(key, DEFAULTS[key])
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FamilyError(f"[{where}]: {key} must be LaTeX text or a number")
+    if isinstance(value, int | float):
+        f = Fraction(str(value))
+        return sp.Rational(f.numerator, f.denominator)
+    try:
+        parsed = parse(value, scope)
+    except NotationError as err:
+        raise FamilyError(f"[{where}]: {key} = {value!r}: {err}") from None
+    if len(parsed.members) != 1:
+        raise FamilyError(f"[{where}]: {key} must be a single expression")
+    return parsed.value
 
 
 def rules_from(table: Mapping[str, Any] | None, where: str = "race") -> RaceRules:
@@ -41,32 +62,28 @@ def rules_from(table: Mapping[str, Any] | None, where: str = "race") -> RaceRule
         raise FamilyError(f"[{where}]: unknown key(s) {', '.join(sorted(unknown))}")
     new: dict[str, sp.Symbol] = {}
 
-    def new_symbol(name: str) -> sp.Symbol:
-        if name in RESERVED or not name.replace("_", "").isalnum():
-            raise NotationError(f"{name!r} cannot name a new probability")
-        # A new symbol is a probability in (0, 1].
-        return new.setdefault(name, sp.Symbol(name, positive=True))
+    def symbols(kind: str, **assumptions: bool):
+        def new_symbol(name: str) -> sp.Symbol:
+            if name in RESERVED or name == "N" or not name.replace("_", "").isalnum():
+                raise NotationError(f"{name!r} cannot name a new {kind}")
+            return new.setdefault(name, sp.Symbol(name, **assumptions))
 
-    scope = Scope(new_symbol=new_symbol)
-    probs = {}
-    for key in ("advance_prob_a1", "advance_prob_a2"):
-        value = table.get(key, {"advance_prob_a1": "0", "advance_prob_a2": "1"}[key])
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise FamilyError(f"[{where}]: {key} must be LaTeX text or a number")
-        if isinstance(value, int | float):
-            f = Fraction(str(value))
-            probs[key] = sp.Rational(f.numerator, f.denominator)
-            continue
-        try:
-            parsed = parse(value, scope)
-        except NotationError as err:
-            raise FamilyError(f"[{where}]: {key} = {value!r}: {err}") from None
-        if len(parsed.members) != 1:
-            raise FamilyError(f"[{where}]: {key} must be a single expression")
-        probs[key] = parsed.value
-    reward = table.get("reward", "terminal")
+        return new_symbol
+
+    values = {}
+    for key, kind, assumptions in (
+        ("advance_prob_a1", "probability", {"positive": True}),
+        ("advance_prob_a2", "probability", {"positive": True}),
+        ("discount", "discount", {"positive": True}),
+    ):
+        values[key] = _read(table, key, where, Scope(new_symbol=symbols(kind, **assumptions)))
+    goal_scope = Scope({"N": N}, new_symbol=symbols("goal", positive=True, integer=True))
+    values["goal"] = _read(table, "goal", where, goal_scope)
     try:
-        return RaceRules(probs["advance_prob_a1"], probs["advance_prob_a2"], reward)
+        return RaceRules(
+            values["advance_prob_a1"], values["advance_prob_a2"], table.get("reward", "terminal"),
+            values["discount"], values["goal"],
+        )  # fmt: skip
     except RulesError as err:
         message = str(err).replace("advance_a", "advance_prob_a")  # the file's own key names
         raise FamilyError(f"[{where}]: {message}") from None
@@ -156,47 +173,56 @@ class RaceVariant(RaceRules):
         return RaceRules(self.advance_a1, self.advance_a2, self.reward, self.discount, self.goal)
 
 
+def goal_values(rules: RaceRules) -> tuple[int, ...]:
+    """The goals of the simple points: the race's own when it is a number."""
+    return (int(rules.goal),) if rules.goal.is_number else (1, 2, 3, 5)
+
+
 def domain_for(rules: RaceRules, bounds: pg.Bounds = ()) -> Domain:
     params = rules.parameters
+    goal = None if rules.goal.is_number else rules.goal
+    intervals = [pg.interval_of(p, bounds, rules) for p in params]
     values = []
-    for p in params:
-        iv = pg.interval_of(p, bounds)
+    for iv in intervals:
         preferred = (sp.Rational(1, 2), sp.Integer(1), sp.Rational(2, 3))
         inside = [v for v in preferred if iv.contains(v) is sp.true]
         values.append((inside + [v for v in pg.interval_points(iv) if v not in inside])[:3])
 
+    def point(n: int, lam_v, ii: int, tt: int, pv) -> dict[sp.Symbol, sp.Basic]:
+        out = {lam: lam_v, i: sp.Integer(ii), t: sp.Integer(tt)}
+        if goal is not None:
+            out[goal] = sp.Integer(n)
+        out.update(zip(params, pv, strict=True))
+        return out
+
     def points():
-        for n, lam_v in product((1, 2, 3, 5), RATIONALS):
+        for n, lam_v in product(goal_values(rules), RATIONALS):
             for ii in sorted({0, n - 1, n // 2}):
                 for tt in (0, 1, 3):
                     for pv in product(*values):
-                        point = {N: sp.Integer(n), lam: lam_v, i: sp.Integer(ii), t: sp.Integer(tt)}
-                        point.update(zip(params, pv, strict=True))
-                        yield point
+                        yield point(n, lam_v, ii, tt, pv)
+
+    def random_point(rng) -> dict[sp.Symbol, sp.Basic]:
+        """A pseudo-random admissible point: integers 0 <= i < goal, t >= 0; rationals inside."""
+        n = rng.randint(1, 12) if goal is not None else int(rules.goal)
+        q = rng.randint(2, 97)
+        lam_v = sp.Rational(rng.randint(1, q - 1), q)
+        pv = [random_inside(iv, rng) for iv in intervals]
+        return point(n, lam_v, rng.randrange(n), rng.randint(0, 40), pv)
 
     u = sp.Symbol("u", positive=True)
     substitution = {lam: 1 / (1 + u)}  # $\lambda = 1/(1+u)$, $u > 0$: exactly $0 < \lambda < 1$
-    for n, p in enumerate(params):
-        iv = pg.interval_of(p, bounds)
+    for n, (p, iv) in enumerate(zip(params, intervals, strict=True)):
         v = sp.Symbol(f"v{n}", nonnegative=True)
         substitution[p] = iv.start + (iv.end - iv.start) / (1 + v)  # $l < p \le h$
-    text = race.DOMAIN + "".join(
-        rf",\ {sp.latex(p)} \in {sp.latex(pg.interval_of(p, bounds))}" for p in params
-    )
-    intervals = [pg.interval_of(p, bounds) for p in params]
-
-    def random_point(rng) -> dict[sp.Symbol, sp.Basic]:
-        """A pseudo-random admissible point: integers 0 <= i < N, t >= 0; rationals inside."""
-        n = rng.randint(1, 12)
-        q = rng.randint(2, 97)
-        point = {N: sp.Integer(n), lam: sp.Rational(rng.randint(1, q - 1), q),
-                 i: sp.Integer(rng.randrange(n)), t: sp.Integer(rng.randint(0, 40))}  # fmt: skip
-        point.update((p, random_inside(iv, rng)) for p, iv in zip(params, intervals, strict=True))
-        return point
-
+    text = rules.domain + "".join(
+        rf",\ {sp.latex(p)} \in {sp.latex(iv)}" for p, iv in zip(params, intervals, strict=True)
+        if p != rules.discount or iv != rules.default_interval(p)
+    )  # fmt: skip
     j = sp.Symbol("j", integer=True, nonnegative=True)
-    relations = {N: i + 1 + j}  # $N = i + 1 + j$, $j \ge 0$: exactly $i < N$
-    return Domain((lam, N, i, t, *params), points, substitution, text, random_point, relations)
+    relations = {goal: i + 1 + j} if goal is not None else {}  # $N = i + 1 + j$: exactly $i < N$
+    symbols = (lam, *((goal,) if goal is not None else ()), i, t, *params)
+    return Domain(symbols, points, substitution, text, random_point, relations)
 
 
 def random_inside(iv: sp.Interval, rng) -> sp.Rational:
@@ -213,5 +239,6 @@ def random_inside(iv: sp.Interval, rng) -> sp.Rational:
 def prepare(table: Mapping[str, Any] | None, where: str = "race") -> Context:
     rules = rules_from(table, where)
     bounds = bounds_from(table, rules, where)
-    variant = RaceVariant(rules.advance_a1, rules.advance_a2, rules.reward, bounds=bounds)
+    variant = RaceVariant(rules.advance_a1, rules.advance_a2, rules.reward, rules.discount,
+                          rules.goal, bounds=bounds)  # fmt: skip
     return Context(scope_for(rules), domain_for(rules, bounds), variant)
