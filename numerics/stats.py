@@ -19,6 +19,7 @@ $$M_4 = M_{4A} + M_{4B}
 
 So a stream is cut into chunks, each chunk summarised by a two-pass
 computation, and the summaries merged: memory stays that of one chunk.
+A :class:`Histogram` over fixed bin edges merges by adding its counts.
 
 **Standard errors.**  The mean has $\mathrm{se}(\bar x) = s/\sqrt n$ with
 $s^2 = M_2/(n-1)$.  The unbiased variance $s^2$ has
@@ -239,3 +240,41 @@ def z_test(
 def difference(a: Moments, b: Moments) -> tuple[float, float]:
     r"""Estimate and standard error of $E[a] - E[b]$ from independent samples."""
     return a.mean - b.mean, math.sqrt(a.stderr**2 + b.stderr**2)
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of a sample in fixed bins; mergeable, so memory is flat in the sample size.
+
+    ``counts`` has one entry per bin ``[edges[k], edges[k + 1])`` (the last bin
+    closed), and ``below`` and ``above`` count the values outside the edges.
+    """
+
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+    below: int = 0
+    above: int = 0
+
+    @classmethod
+    def of(cls, values: np.ndarray, edges, weights: np.ndarray | None = None) -> Histogram:
+        """The histogram of a batch (``weights``: how often each value was seen)."""
+        e = np.asarray(edges, dtype=np.float64)
+        if e.ndim != 1 or e.size < 2 or not np.all(np.diff(e) > 0):
+            raise ValueError("edges must be at least two increasing numbers")
+        x = np.asarray(values, dtype=np.float64).ravel()
+        w = np.ones(x.size, dtype=np.int64) if weights is None else np.asarray(weights).ravel()
+        counts, _ = np.histogram(x, bins=e, weights=w)
+        return cls(tuple(float(v) for v in e), tuple(int(c) for c in counts),
+                   int(w[x < e[0]].sum()), int(w[x > e[-1]].sum()))  # fmt: skip
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts) + self.below + self.above
+
+    def merge(self, other: Histogram) -> Histogram:
+        if self.edges != other.edges:
+            raise ValueError("cannot merge histograms with different edges")
+        counts = tuple(a + b for a, b in zip(self.counts, other.counts, strict=True))
+        return Histogram(self.edges, counts, self.below + other.below, self.above + other.above)
+
+    __add__ = merge

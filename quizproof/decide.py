@@ -75,7 +75,7 @@ def _exact(value: sp.Basic) -> sp.Basic:
 
 
 def _nonzero_at(diff: sp.Basic, point: dict) -> bool:
-    d = diff.subs(point)
+    d = diff.xreplace(point)  # every symbol of the point to a number: no pattern matching needed
     if isinstance(d, sp.Tuple):
         return any(_nonzero_value(x) for x in d)
     return _nonzero_value(d)

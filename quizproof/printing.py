@@ -27,9 +27,19 @@ def latex(expr: sp.Basic) -> str:
     return _Printer({"ln_notation": True}).doprint(expr)  # the quizzes write \ln
 
 
+def step_latex(step: Step) -> str:
+    """A step's math: its own display, else its expression; equations side by side, not a tuple."""
+    if step.display:
+        return step.display
+    e = step.expr
+    if isinstance(e, sp.Tuple) and len(e) > 1 and all(isinstance(m, sp.Rel) for m in e):
+        return r", \qquad ".join(latex(m) for m in e)
+    return latex(e)
+
+
 def steps_json(d: Derivation) -> list[dict[str, str]]:
-    """Each step's sentence and its math (the step's own display, else its expression printed)."""
-    return [{"text": s.text, "latex": s.display or latex(s.expr)} for s in d.steps]
+    """Each step's sentence and its math."""
+    return [{"text": s.text, "latex": step_latex(s)} for s in d.steps]
 
 
 def rendered(d: Derivation, written: str) -> Derivation:
@@ -38,5 +48,5 @@ def rendered(d: Derivation, written: str) -> Derivation:
     Rebuilding SymPy objects is slow; printed steps are strings.  The result
     stays a SymPy object: answers are decided against it.
     """
-    steps = tuple(Step(s.text, sp.S.Zero, s.display or latex(s.expr)) for s in d.steps)
+    steps = tuple(Step(s.text, sp.S.Zero, step_latex(s)) for s in d.steps)
     return Derivation(d.id, d.result, steps, d.assumptions, d.witness, d.checks, written)

@@ -25,7 +25,14 @@ from race_exact import (
 )
 
 from numerics.race import Race, RaceStats, one_step, python_loop, simulate, simulate_pairs
-from numerics.stats import Moments, difference, power_against, samples_needed, z_test
+from numerics.stats import (
+    Moments,
+    critical_z,
+    difference,
+    power_against,
+    samples_needed,
+    z_test,
+)
 
 EPISODES = 1 << 16
 
@@ -371,3 +378,33 @@ def test_success_reward_of_one_step():
 def test_bad_discounts_are_refused(discount):
     with pytest.raises(ValueError, match="discount"):
         Race(0.5, 3, discount=discount)
+
+
+@pytest.mark.parametrize("race", [Race(0.5, 4), Race(0.4, 3, advance_a1=0.5, reward="per-step")])
+def test_histograms_of_the_estimates_match_the_python_loop(race):
+    """The binned REINFORCE estimates against the plain loop's own, bin by bin.
+
+    Each bin's share is z-tested as a difference of two independent proportions,
+    at a false-alarm rate of 1e-6 shared (Bonferroni) over the bins.
+    """
+    edges = tuple(np.linspace(-40, 40, 17))
+    n = 1 << 15
+    s = simulate(race, n, seed=46, edges=edges, chunk=1 << 12)
+    assert s.reinforce_hist.n == s.episodes == n
+    negative = sum(c for c, lo in zip(s.reinforce_hist.counts, edges, strict=False) if lo < 0)
+    assert negative + s.reinforce_hist.below == s.reinforce_negative  # 0 is an edge
+    _, _, grads = python_loop(race, n, seed=47)
+    loop = np.histogram(grads, bins=np.asarray(edges))[0] / n
+    ours = np.asarray(s.reinforce_hist.counts) / n
+    se = np.sqrt(ours * (1 - ours) / n + loop * (1 - loop) / n)
+    crit = critical_z(1e-6 / len(ours))
+    seen = se > 0
+    assert np.all(np.abs(ours - loop)[seen] <= crit * se[seen])
+    assert np.all(ours[~seen] == loop[~seen])
+
+
+def test_histograms_in_the_rollout_mode():
+    race = Race(0.5, 3)
+    edges = (-20.0, -5.0, 0.0, 5.0, 20.0)
+    s = simulate(race, 3000, seed=48, advantage="rollout", rollouts=2, edges=edges, chunk=1000)
+    assert s.reinforce_hist.n == s.a2c_hist.n == 3000

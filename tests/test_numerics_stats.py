@@ -88,3 +88,23 @@ def test_difference_of_independent_means():
     est, se = difference(a, b)
     assert est == pytest.approx(1.0)
     assert se == pytest.approx(math.sqrt(a.stderr**2 + b.stderr**2))
+
+
+def test_histogram_merges_to_the_histogram_of_the_whole():
+    from numerics.stats import Histogram
+
+    x = _rng(7).normal(size=5000)
+    edges = tuple(np.linspace(-2, 2, 9))
+    whole = Histogram.of(x, edges)
+    parts = Histogram.of(x[:1234], edges) + Histogram.of(x[1234:], edges)
+    assert parts == whole
+    assert whole.n == x.size
+    assert whole.below == np.count_nonzero(x < -2)
+    assert whole.above == np.count_nonzero(x > 2)
+    assert list(whole.counts) == list(np.histogram(x, bins=np.asarray(edges))[0])
+    weighted = Histogram.of(np.array([-3.0, 0.5, 5.0]), edges, np.array([2, 3, 4]))
+    assert (weighted.below, sum(weighted.counts), weighted.above) == (2, 3, 4)
+    with pytest.raises(ValueError, match="increasing"):
+        Histogram.of(x, (1.0, 0.0))
+    with pytest.raises(ValueError, match="different edges"):
+        whole.merge(Histogram.of(x, (0.0, 1.0)))

@@ -20,6 +20,9 @@ def by_id(record):
     return {c["id"]: c for c in record["claims"]}
 
 
+LOADED = 300.0  # a time bound per decision that no busy test machine reaches
+
+
 def race_table(a1: str, a2: str, reward: str = "terminal") -> str:
     return f"[race]\nadvance_prob_a1 = '{a1}'\nadvance_prob_a2 = '{a2}'\nreward = \"{reward}\"\n"
 
@@ -30,7 +33,7 @@ def test_at_least_three_variants_are_shipped():
 
 @pytest.mark.parametrize("path", VARIANTS, ids=lambda path: path.stem)
 def test_every_shipped_variant_answer_is_verified(path):
-    record = check_quiz(path)
+    record = check_quiz(path, timeout=LOADED)
     claims = record["claims"]
     assert claims
     assert {c["verdict"] for c in claims} == {"verified"}, [

@@ -155,6 +155,12 @@ def conditioned(cls: type[Density]) -> type[Density]:
     return type(f"{cls.__name__}_x", (Density,), attrs)
 
 
+# Each conditioned class is also a name of this module, so that a derivation holding one
+# can be pickled (pickle finds a class by its module and name).
+for _cls in DENSITIES:
+    globals()[conditioned(_cls).__name__] = conditioned(_cls)
+
+
 @dataclass(frozen=True)
 class Densities:
     """The seven densities of one setting, applied to their variables, and what they allow."""

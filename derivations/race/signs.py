@@ -100,12 +100,10 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
     the advantage depends on the state, ``N``, ``i``, ``t``); or, when no exact
     point of a small grid shows a negative term, the condition itself.
     """
-    steps: list[Step] = []
+    by_param: dict[str, list[Step]] = {"lambda": [], "theta": [THETA_STEP]}
     terms: list[tuple[str, int, sp.Expr]] = []
     state = False
     for param in ("lambda", "theta"):
-        if param == "theta":
-            steps.append(THETA_STEP)
         var = r"\theta" if param == "theta" else r"\lambda"
         for action in (1, 2):
             adv = advantage(rules, action).result
@@ -113,14 +111,14 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             sc = score_theta(action, rules) if param == "theta" else score(action, rules)
             term = simplest(sc * adv)
             lhs = name(rf"\frac{{d}}{{d{var}}} \ln \pi(a_{action})\, A^\pi(s, a_{action})")
-            steps.append(
+            by_param[param].append(
                 Step(
                     f"The score of $a_{action}$ times its advantage, with ${var}$ the parameter",
                     sp.Eq(lhs, tidy(term) if not depends_on_state(term, rules) else term),
                 )
             )
             terms.append((param, action, term))
-    steps.append(_domain_step(rules, bounds, state))
+    proof = [_domain_step(rules, bounds, state)]
     signs = [(param, action, term, sign(term, rules, bounds)) for param, action, term in terms]
     found = cases(rules, bounds, state)
     for param, action, term, sgn in signs:
@@ -128,7 +126,7 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
         shown = [simplest(term.subs(c)) for c in found]
         if sgn is None and all(e.is_nonpositive for e in shown):
             word = "nonpositive (zero only at the edge of a range)"
-        steps.append(
+        proof.append(
             Step(
                 f"With these substitutions the $a_{action}$ term (parameter "
                 + ("$\\lambda$" if param == "lambda" else "$\\theta$")
@@ -137,6 +135,8 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             )
         )
     where = assumptions(rules, bounds)
+    # A proof shows every term and its sign; a counterexample needs only the negative term.
+    steps = [*by_param["lambda"], *by_param["theta"], *proof]
     if all(s is True for *_, s in signs):
         steps.append(
             Step("Every term is nonnegative, so no A2C update decreases $\\lambda$", sp.true)
@@ -150,6 +150,7 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
             if not value.is_negative:
                 continue
             at = ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in point.items())
+            steps = [*by_param["lambda"], *(by_param["theta"] if param == "theta" else [])]
             steps.append(
                 Step(
                     f"At {at} the $a_{action}$ term (parameter "

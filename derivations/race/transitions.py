@@ -60,15 +60,35 @@ def next_state(rules: RaceRules, action: int) -> Derivation:
     return Derivation(f"p3a.next.a{action}", result, steps, rules.domain)
 
 
+def law_tex(lhs: str, law: sp.Tuple) -> str:
+    """A law as a reader writes it: the value alone when certain, else cases with probabilities."""
+    if len(law) == 1:
+        return f"{lhs} = {sp.latex(law[0][1])}"
+    rows = r" \\ ".join(
+        rf"{sp.latex(v)} & \text{{with probability }} {sp.latex(q)}" for q, v in law
+    )
+    return rf"{lhs} = \begin{{cases}} {rows} \end{{cases}}"
+
+
+def _advances(action: int, p: sp.Expr) -> str:
+    """How the action advances, as the start of a sentence."""
+    head = f"Action ${sp.latex(ACTION[action])}$"
+    if p == 0:
+        return f"{head} never advances, and"
+    if p == 1:
+        return f"{head} always advances, and"
+    return f"{head} advances with probability ${sp.latex(p)}$; either way"
+
+
 def next_state_law(rules: RaceRules, action: int) -> Derivation:
     """The law of the next state: a Tuple of (probability, state) pairs."""
     p = rules.advance(action)
     result = _pairs([(p, sp.Tuple(i + 1, t + 1)), (1 - p, sp.Tuple(i, t + 1))])
     steps = (
         Step(
-            f"Action ${sp.latex(ACTION[action])}$ advances with probability ${sp.latex(p)}$; "
-            "either way one more action is taken. The pairs are (probability, next state)",
+            _advances(action, p) + " one more action is taken, so the next state $s'$ is",
             result,
+            law_tex("s'", result),
         ),
     )
     return Derivation(f"p3a.next_law.a{action}", result, steps, rules.domain)
@@ -87,11 +107,13 @@ def last_step_reward_law(rules: RaceRules, action: int) -> Derivation:
     lhs = Rf(_last_state(rules), ACTION[action])
     steps = (
         Step(
-            "One advance before the goal, an action earns $c$, plus $B(t + 1)$ if it advances "
-            f"(probability ${sp.latex(p)}$) and so reaches the goal as the $(t+1)$-th action",
+            "One advance before the goal, an action earns the reward $c$ of every action, plus "
+            f"the goal's reward $B(t + 1)$ if it advances (probability ${sp.latex(p)}$) and so "
+            "reaches the goal as the $(t+1)$-th action; here",
             sp.Tuple(sp.Eq(sp.Symbol("c"), c), sp.Eq(Bf(t + 1), rules.goal_reward(t + 1))),
+            rf"c = {sp.latex(c)}, \qquad {sp.latex(Bf(t + 1))} = {sp.latex(rules.goal_reward(t + 1))}",
         ),
-        Step(f"So the law of ${sp.latex(lhs)}$, as (probability, reward) pairs, is", result),
+        Step("So the reward is", result, law_tex(sp.latex(lhs), result)),
     )
     return Derivation(f"p3c.R.last_law.a{action}", result, steps, rules.domain)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numerics.stats import Moments
+from numerics.stats import Histogram, Moments
 
 REWARDS = ("terminal", "per-step", "success")
 
@@ -94,6 +94,8 @@ class RaceStats:
     a2c: Moments | None = None
     a2c_negative: int = 0
     a2c_noise: Moments | None = None
+    reinforce_hist: Histogram | None = None  # with ``edges``: the estimates in fixed bins
+    a2c_hist: Histogram | None = None
 
     def merge(self, other: RaceStats) -> RaceStats:
         both = self.episodes and other.episodes
@@ -111,6 +113,8 @@ class RaceStats:
             _merge(self.a2c, other.a2c),
             self.a2c_negative + other.a2c_negative,
             _merge(self.a2c_noise, other.a2c_noise),
+            _merge(self.reinforce_hist, other.reinforce_hist),
+            _merge(self.a2c_hist, other.a2c_hist),
         )
 
     __add__ = merge
@@ -128,7 +132,8 @@ class RaceStats:
         return g.variance - c.mean, math.hypot(g.variance_stderr, c.stderr)
 
 
-def _merge(a: Moments | None, b: Moments | None) -> Moments | None:
+def _merge(a, b):
+    """Merge two optional summaries (moments or histograms)."""
     if a is None:
         return b
     return a if b is None else a.merge(b)

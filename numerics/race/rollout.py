@@ -49,6 +49,7 @@ def run_chunk(
     rng: np.random.Generator,
     rollouts: int,
     baseline: float = 0.0,
+    edges: tuple[float, ...] | None = None,
 ) -> RaceStats:
     """Run ``episodes`` episodes side by side with rollout advantages; summarise them."""
     lam, N, g = race.lam, int(race.N), race.discount
@@ -94,9 +95,10 @@ def run_chunk(
     per_step = race.reward == "per-step"
     stats = summarise(
         race, t0, N - i0, forced, episodes if forced else 0, L, n2,
-        H if per_step and g == 1.0 else None, Y if g != 1.0 else None, G, baseline,
+        H if per_step and g == 1.0 else None, Y if g != 1.0 else None, G, baseline, edges,
     )  # fmt: skip
     return RaceStats(
         stats.episodes, stats.steps, stats.ret, stats.length, stats.reinforce,
         stats.reinforce_negative, stats.a2c, stats.a2c_negative, Moments.of(C),
+        stats.reinforce_hist, stats.a2c_hist,
     )  # fmt: skip

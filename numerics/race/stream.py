@@ -109,6 +109,7 @@ def _run_chunk(
     slots: int,
     advantage: Advantage | None,
     baseline: float = 0.0,
+    edges: tuple[float, ...] | None = None,
 ) -> RaceStats:
     """Run exactly ``episodes`` episodes to their ends; summarise them."""
     lam, N = race.lam, int(race.N)
@@ -129,7 +130,7 @@ def _run_chunk(
 
     if plain and not forced and not per_step and advantage is None and need <= 127 and not need_Y:
         rec = _plain_lengths(lam, need, episodes, rng, slots)
-        return summarise(race, t0, need, False, 0, rec, baseline=baseline)
+        return summarise(race, t0, need, False, 0, rec, baseline=baseline, edges=edges)
     S = min(slots, episodes)
     rdt = _rem_dtype(need)
     u = np.empty(S)
@@ -271,7 +272,7 @@ def _run_chunk(
     assert pos == episodes
 
     return summarise(
-        race, t0, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_Y, rec_acc, baseline
+        race, t0, need, forced, forced_steps, rec_L, rec_n2, rec_H, rec_Y, rec_acc, baseline, edges
     )
 
 
@@ -288,6 +289,7 @@ def simulate(
     slots: int = SLOTS,
     progress: Callable[[int], None] | None = None,
     baseline: float = 0.0,
+    edges: tuple[float, ...] | None = None,
 ) -> RaceStats:
     """Simulate ``episodes`` episodes from ``start``; one seed fixes every number.
 
@@ -300,7 +302,8 @@ def simulate(
     chunk.  ``baseline`` $b$ turns REINFORCE's estimate into
     $\\sum_k \\partial_\\lambda \\ln\\pi(a_k)\\, \\gamma^k (G_k - b)$, $G_k$ the
     discounted reward-to-go: the same mean, since each score has mean zero given
-    the past, and a smaller variance for $b$ near the return.
+    the past, and a smaller variance for $b$ near the return.  ``edges`` also
+    counts the per-episode REINFORCE (and A2C) estimates in those fixed bins.
     """
     _check_start(race, start, first_action)
     if episodes < 1:
@@ -322,9 +325,9 @@ def simulate(
         m = min(chunk, episodes - c * chunk)
         rng = np.random.Generator(np.random.PCG64(child))
         if by_rollout:
-            part = run_rollout_chunk(race, start, first_action, m, rng, rollouts, baseline)
+            part = run_rollout_chunk(race, start, first_action, m, rng, rollouts, baseline, edges)
         else:
-            part = _run_chunk(race, start, first_action, m, rng, slots, advantage, baseline)
+            part = _run_chunk(race, start, first_action, m, rng, slots, advantage, baseline, edges)
         total = total.merge(part)
         if progress is not None:
             progress(total.episodes)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.race.process import Race, RaceStats, episode_return
-from numerics.stats import Moments
+from numerics.stats import Histogram, Moments
 
 
 def summarise(
@@ -43,8 +43,12 @@ def summarise(
     rec_Y: np.ndarray | None = None,
     rec_acc: np.ndarray | None = None,
     baseline: float = 0.0,
+    edges: tuple[float, ...] | None = None,
 ) -> RaceStats:
-    """The moments of the per-episode outputs (the module docstring's formulas)."""
+    """The moments of the per-episode outputs (the module docstring's formulas).
+
+    With ``edges``, the REINFORCE (and A2C) estimates are also counted in those bins.
+    """
     lam, g = race.lam, race.discount
     per_step = race.reward == "per-step"
     if not per_step and rec_n2 is None and rec_acc is None and rec_Y is None:
@@ -63,6 +67,7 @@ def summarise(
             length=Moments.of_counts(L + forced, w),
             reinforce=Moments.of_counts(g_hat, w),
             reinforce_negative=int(w[g_hat < 0].sum()),
+            reinforce_hist=Histogram.of(g_hat, edges, w) if edges is not None else None,
         )
     L = rec_L.astype(np.float64)
     Lf = L + forced
@@ -87,4 +92,8 @@ def summarise(
         reinforce_negative=int(np.count_nonzero(g_hat < 0)),
         a2c=Moments.of(rec_acc) if rec_acc is not None else None,
         a2c_negative=int(np.count_nonzero(rec_acc < 0)) if rec_acc is not None else 0,
+        reinforce_hist=Histogram.of(g_hat, edges) if edges is not None else None,
+        a2c_hist=Histogram.of(rec_acc, edges)
+        if edges is not None and rec_acc is not None
+        else None,
     )

@@ -102,16 +102,21 @@ def problem_page(
     return "\n".join(lines)
 
 
+#: A derived form longer than this (in LaTeX characters) is not printed in the table: nobody
+#: reads a 30-term polynomial, and it would only scroll.
+LONGEST_FORM = 700
+
+
+def _derived_cell(f: dict) -> str:
+    if not f.get("latex"):
+        return prose(f.get("note") or "not derived for these rules")
+    if len(f["latex"]) > LONGEST_FORM:
+        return prose("derived in closed form, too long to print usefully here")
+    return answer(r"\displaystyle " + f["latex"], block=False)
+
+
 def _forms_table(forms: list[dict]) -> str:
-    rows = [
-        {
-            "Quantity": prose(f.get("title") or ""),
-            "Derived": answer(f.get("latex"), block=False)
-            if f.get("latex")
-            else prose(f.get("note") or "not derived for these rules"),
-        }
-        for f in forms
-    ]
+    rows = [{"Quantity": prose(f.get("title") or ""), "Derived": _derived_cell(f)} for f in forms]
     return scroll(frame_html(pd.DataFrame(rows), "qp-forms"))
 
 
@@ -119,7 +124,8 @@ def _ids_box(forms: list[dict]) -> str:
     ids = ", ".join(f"<code>{esc(f['id'])}</code> ({prose(f.get('title') or '')})" for f in forms)
     return (
         '<details class="qp-authors"><summary>For authors: the claim ids</summary>'
-        f"<p>A quiz file claims any of these quantities by its id: {ids}.</p></details>"
+        f"<p>A quiz file claims any of these quantities by its id: {ids}. "
+        "<code>quizproof derive FILE</code> prints the same list.</p></details>"
     )
 
 
@@ -208,8 +214,8 @@ def variant_page(quiz: QuizData, base_links: dict[str, str]) -> str:
         if forms:
             lines.append(f"{heading}Derived answers\n")
             lines.append(
-                "What the toolkit derives for these rules, for every claim id it knows "
-                "(the same list as `quizproof derive`).\n"
+                "The answers derived for these rules, one for every quantity of the problem; "
+                "the printed answers below are checked against them.\n"
             )
             lines.append(_forms_table(forms) + "\n")
             lines.append(_ids_box(forms) + "\n")

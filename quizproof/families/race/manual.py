@@ -11,6 +11,7 @@ import pandas as pd
 import sympy as sp
 
 from numerics import race as race_sim
+from quizproof.families.race.manual_estimates import estimates_figure, estimates_table
 from quizproof.family import Context
 from quizproof.manual.content import SEED, STYLE, Figure, ProblemView, Table, pyplot, svg
 from quizproof.manual.html import esc, frame_html, inline, prose
@@ -43,7 +44,12 @@ The problem asks for
   $Q^\pi(s, a) = R(s, a) + E_{s'|s,a} V^\pi(s')$, including the last step;
 - **(d)** whether a sampled A2C update can ever *decrease* $\lambda$, when a
   sampled REINFORCE update can (for example at $\lambda = 1/2$ with more $a_2$
-  than $a_1$ in the episode).
+  than $a_1$ in the episode). The policy's parameter is $\lambda$ itself, or its
+  logit $\theta$ with $\lambda = \sigma(\theta) = 1/(1 + e^{-\theta})$; the
+  per-episode estimates are REINFORCE's
+  $\hat g = \sum_t \frac{d \ln \pi(a_t)}{d\lambda} \sum_{t' \ge t} r_{t'}$ and
+  A2C's $\sum_t \frac{d \ln \pi(a_t)}{d\lambda} A^\pi(s_t, a_t)$, both with mean
+  $d E[R] / d\lambda$.
 """
 
 
@@ -52,33 +58,71 @@ def restatement(ctx: Context) -> str:
 
 
 REWARDS = {
-    "terminal": "the only reward is $-T$, paid on reaching the goal after $T$ actions",
-    "per-step": "every action costs one unit: reward $-1$ at each step until the goal",
+    "terminal": "the only reward is $-T$, earned by the action that reaches the goal, where "
+    "$T$ is the number of actions taken by then",
+    "per-step": "every action costs one unit: reward $-1$ for each action until the goal",
+    "success": "the action that reaches the goal earns $+1$, and nothing else is rewarded",
 }
+REWARD_WORDS = {"terminal": "$-T$ at the goal", "per-step": "$-1$ per action",
+                "success": "$+1$ at the goal"}  # fmt: skip
 
 
 def rules(ctx: Context, table: Mapping[str, Any]) -> str:
-    """The changed rules of a variant, in words and as a table."""
-    race = table or {}
-    a1 = str(race.get("advance_prob_a1", "0"))
-    a2 = str(race.get("advance_prob_a2", "1"))
-    reward = str(race.get("reward", "terminal"))
+    """The changed rules of a variant, in words and as a table beside the quiz's."""
+    r = ctx.params.rules
+    reward = r.reward
+    a1, a2 = sp.latex(r.advance_a1), sp.latex(r.advance_a2)
+    rows = [
+        ("action $a_1$ advances with probability", inline(a1), inline("0")),
+        ("action $a_2$ advances with probability", inline(a2), inline("1")),
+        ("reward", prose(REWARD_WORDS.get(reward, esc(reward))), prose(REWARD_WORDS["terminal"])),
+        ("discount $\\gamma$", inline(sp.latex(r.discount)), inline("1")),
+        ("advances needed to reach the goal", inline(sp.latex(r.goal)), inline("N")),
+    ]
     frame = pd.DataFrame(
-        [
-            {"Rule": "action $a_1$ advances with probability", "Value": inline(a1)},
-            {"Rule": "action $a_2$ advances with probability", "Value": inline(a2)},
-            {"Rule": "reward", "Value": esc(reward)},
-        ]
+        [{"Rule": prose(rule), "This variant": v, "Quiz": q} for rule, v, q in rows]
     )
-    frame["Rule"] = frame["Rule"].map(prose)
+    goal = f"${sp.latex(r.goal)}$"
     text = (
         "This variant changes the rules of the race to the goal. The policy still picks "
-        "$a_2$ with probability $\\lambda$ and $a_1$ otherwise, independently of the state "
+        "$a_2$ with probability $\\lambda$ and $a_1$ otherwise, whatever the state "
         "$(i, t)$ ($i$ advances made, $t$ actions taken), and the goal is reached after "
-        f"$N$ advances. Here $a_1$ advances with probability ${a1}$, $a_2$ with "
-        f"probability ${a2}$, and {REWARDS.get(reward, esc(reward))}."
+        f"{goal} advances. Here {_advance(1, r.advance_a1)}, {_advance(2, r.advance_a2)}, and "
+        f"{REWARDS.get(reward, esc(reward))}."
     )
+    if r.discount != 1:
+        factor = "$\\gamma$" if r.discount.is_Symbol else f"$\\gamma = {sp.latex(r.discount)}$"
+        text += (
+            f" Rewards are discounted by {factor}: the reward of the "
+            "action taken $k$ steps after a state counts $\\gamma^k$ in that state's value (the "
+            "action taken in the state itself counts fully)."
+        )
+    ranges = _ranges(ctx)
+    if ranges:
+        text += " The new symbols range over " + ", ".join(ranges) + "."
     return text + "\n\n" + frame_html(frame, "qp-rules") + "\n"
+
+
+def _advance(action: int, p: sp.Expr) -> str:
+    if p == 0:
+        return f"$a_{action}$ never advances"
+    if p == 1:
+        return f"$a_{action}$ always advances"
+    return f"$a_{action}$ advances with probability ${sp.latex(p)}$"
+
+
+def _ranges(ctx: Context) -> list[str]:
+    """Each new symbol's admissible range, as math."""
+    from derivations.race import policy_gradient as pg
+
+    r = ctx.params.rules
+    out = []
+    for p in r.parameters:
+        iv = pg.interval_of(p, getattr(ctx.params, "bounds", ()), r)
+        lo = "<" if iv.left_open else r"\le"
+        hi = "<" if iv.right_open else r"\le"
+        out.append(f"${sp.latex(iv.start)} {lo} {sp.latex(p)} {hi} {sp.latex(iv.end)}$")
+    return out
 
 
 def exact_value(expr: sp.Basic, values: dict[str, object]) -> float | None:
@@ -153,76 +197,6 @@ def race_value_figure(view: ProblemView, n_goal: int = 8) -> Figure | None:
     )
 
 
-def gradient_figure(view: ProblemView, n_goal: int = 8) -> Figure | None:
-    """The per-episode REINFORCE and A2C estimates of $dE[R]/d\\lambda$, and the truth."""
-    a1, a2 = view.result("A.a1"), view.result("A.a2")
-    value = view.result("V")
-    if None in (a1, a2, value) or view.is_variant:
-        return None
-    grad = view.result("grad")
-    lam_sym = next((s for s in value.free_symbols if s.name == "lambda"), None)
-    if grad is None and lam_sym is not None:  # d/dlambda of the derived V at the start
-        grad = sp.diff(value, lam_sym)
-    lams = [Fraction(k, 20) for k in range(3, 19)]
-    seeds = np.random.SeedSequence(SEED + 1).spawn(len(lams))
-    rows = []
-    for lam, seed in zip(lams, seeds, strict=True):
-        point = {"N": n_goal, "lambda": lam, "i": 0, "t": 0}
-        adv = (exact_value(a1, point), exact_value(a2, point))
-        truth = exact_value(grad, point) if grad is not None else None
-        if None in adv or truth is None:
-            return None
-
-        def advantage(i, t, a, adv=adv):
-            return np.where(a == 2, adv[1], adv[0])
-
-        stats = race_sim.simulate(
-            race_sim.Race(float(lam), n_goal), EPISODES, seed=seed, advantage=advantage
-        )
-        rows.append((float(lam), truth, stats))
-    x = np.array([r[0] for r in rows])
-    plt = pyplot()
-    with plt.rc_context(STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
-        for name, colour, get in (
-            ("REINFORCE", "#c62828", lambda s: s.reinforce),
-            ("A2C", "#1565c0", lambda s: s.a2c),
-        ):
-            mean = np.array([get(r[2]).mean for r in rows])
-            std = np.array([get(r[2]).std for r in rows])
-            left.fill_between(x, mean - std, mean + std, color=colour, alpha=0.18, lw=0)
-            left.plot(x, mean, color=colour, lw=1.4, label=f"{name}: mean ± 1 sd")
-            right.plot(x, std, color=colour, marker="o", ms=3, lw=1.4, label=name)
-        left.plot(x, [r[1] for r in rows], "k--", lw=1.2, label="true gradient")
-        left.set_ylim(-150, 400)
-        left.set_xlabel("λ")
-        left.set_ylabel("per-episode estimate of dE[R]/dλ")
-        left.legend(frameon=False, fontsize=8)
-        left.grid(alpha=0.3)
-        right.set_yscale("log")
-        right.set_xlabel("λ")
-        right.set_ylabel("standard deviation of the estimate")
-        right.legend(frameon=False)
-        right.grid(alpha=0.3, which="both")
-        fig.tight_layout()
-        drawing = svg(fig)
-    half = min(rows, key=lambda r: abs(r[0] - 0.5))[2]
-    neg_r = half.reinforce_negative / half.episodes
-    neg_a = half.a2c_negative / half.episodes
-    ratio = half.reinforce.std / half.a2c.std
-    return Figure(
-        view.figure_src("gradient-estimates"),
-        drawing,
-        "Two charts: the REINFORCE and A2C gradient estimates against lambda with the true "
-        "gradient, and their standard deviations on a log scale",
-        f"Per-episode estimates of $dE[R]/d\\lambda$ at $N = {n_goal}$ from {EPISODES:,} "
-        "simulated episodes per $\\lambda$ (A2C with the derived advantages); dashed: the true "
-        f"gradient, derived exactly. At $\\lambda = 1/2$ the standard deviation of REINFORCE "
-        f"is {ratio:.3g} times that of A2C, and an episode decreases $\\lambda$ with frequency "
-        f"{neg_r:.3f} under REINFORCE and {neg_a:.3f} under A2C.",
-    )
-
-
 def variance_ratio_table(view: ProblemView) -> Table | None:
     """The exact variance ratio of REINFORCE to A2C over a grid of N and lambda."""
     derivation = view.derived.get("var_ratio")
@@ -245,7 +219,7 @@ def variance_ratio_table(view: ProblemView) -> Table | None:
         html,
         "The exact ratio $\\operatorname{Var} \\hat g_{\\text{REINFORCE}} / "
         "\\operatorname{Var} \\hat g_{\\text{A2C}}$ of the two per-episode estimates of "
-        "$d E[R] / d\\lambda$, from the derived closed form (claim `p3d.var_ratio`), "
+        "$d E[R] / d\\lambda$, from the derived closed form, "
         "at each goal distance $N$ and policy $\\lambda$:\n\n"
         f"$$\\frac{{\\operatorname{{Var}} \\hat g_{{\\text{{REINFORCE}}}}}}"
         f"{{\\operatorname{{Var}} \\hat g_{{\\text{{A2C}}}}}} = {sp.latex(ratio)}$$",
@@ -253,8 +227,9 @@ def variance_ratio_table(view: ProblemView) -> Table | None:
 
 
 def figures(view: ProblemView) -> list[Figure]:
-    return [f for f in (race_value_figure(view), gradient_figure(view)) if f is not None]
+    return [f for f in (race_value_figure(view), estimates_figure(view)) if f is not None]
 
 
 def tables(view: ProblemView) -> list[Table]:
-    return [t for t in (variance_ratio_table(view),) if t is not None]
+    found = (estimates_table(view), variance_ratio_table(view))
+    return [t for t in found if t is not None]
