@@ -211,15 +211,26 @@ def _snippets(text: str) -> list[str]:
 
 
 def test_the_how_to_pages_example_variant_is_verified(tmp_path):
-    """The how-to's race snippets, put together, make a variant whose answer checks out."""
+    """The how-to's race walkthrough (its [quiz], first [race] and [race.assume] snippets
+    and every [[claims]] snippet), put together, makes a variant whose answers check out;
+    every other [race] snippet, one per key, is a table the toolkit accepts."""
     from quizproof.checker import check_quiz
+    from quizproof.families.race.variants import prepare
 
     snippets = _snippets(_how_to_sections()["race"])
-    assert len(snippets) == 4  # [quiz], [race], [race.assume], [[claims]]
+    kinds = {h: [s for s in snippets if s.startswith(h + "\n")] for h in
+             ("[quiz]", "[race]", "[race.assume]", "[[claims]]")}  # fmt: skip
+    assert sum(map(len, kinds.values())) == len(snippets)
+    assert len(kinds["[quiz]"]) == len(kinds["[race.assume]"]) == 1
+    assert len(kinds["[race]"]) == 4  # the walkthrough's, reward, discount, goal
     path = tmp_path / "quiz4-slow-a2.toml"
-    path.write_text("\n".join(snippets), encoding="utf-8")
+    walkthrough = [kinds["[quiz]"][0], kinds["[race]"][0], kinds["[race.assume]"][0]]
+    path.write_text("\n".join(walkthrough + kinds["[[claims]]"]), encoding="utf-8")
     report = check_quiz(path)
-    assert [c["verdict"] for c in report["claims"]] == ["verified"]
+    assert len(report["claims"]) >= 6
+    assert {c["verdict"] for c in report["claims"]} == {"verified"}
+    for table in kinds["[race]"][1:]:
+        prepare(tomllib.loads(table)["race"])  # a bad key or value raises FamilyError
 
 
 @pytest.mark.parametrize("section", ["vq", "entropy"])
