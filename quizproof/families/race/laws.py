@@ -24,12 +24,13 @@ the message says the next state is random.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import sympy as sp
 
 from derivations.core import Derivation
-from quizproof.decide import claim_seed, compare
+from quizproof.decide import claim_seed, compare, decide_value
 from quizproof.family import Context
 from quizproof.model import Claim
 from quizproof.notation import SUBJECT, NotationError, parse
@@ -66,13 +67,18 @@ def _value(text: str, ctx: Context, unknowns: tuple[str, ...]) -> sp.Basic:
     return members[-1]
 
 
+def is_law(text: object) -> bool:
+    """Does the answer give outcomes with probabilities (rather than one value)?"""
+    return isinstance(text, str) and bool(_WP.search(text) or _OTHERWISE.search(text))
+
+
 def read_law(
     text: str, ctx: Context, unknowns: tuple[str, ...] = ()
 ) -> list[tuple[sp.Basic, sp.Basic]]:
     """``[(probability, value), ...]`` of an answer; a single value is certain."""
     if not isinstance(text, str):
         raise NotationError("the answer must be a string of LaTeX")
-    if not _WP.search(text) and not _OTHERWISE.search(text):
+    if not is_law(text):
         return [(sp.Integer(1), _value(text, ctx, unknowns))]
     head, sep, rest = text.partition("=")
     if sep and "(" in head and not _WP.search(head):  # "s_{t+1} = ..." or "R(...) = ..."
@@ -120,9 +126,15 @@ def derived_law(derivation: Derivation) -> list[tuple[sp.Basic, sp.Basic]]:
 def decide_law(
     claim: Claim, ctx: Context, derivation: Derivation, unknowns: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """An outcome's law (or a single certain value) against the derived law."""
-    claimed = read_law(claim.answer, ctx, unknowns)
+    """An outcome's law (or a single certain value) against the derived law.
+
+    A single value where the derived outcome is certain is decided as any value
+    is, every member of its chain (``R((N - 1, t), a_2) = -(t + 1)``) included.
+    """
     law = derived_law(derivation)
+    if len(law) == 1 and not is_law(claim.answer):
+        return decide_value(claim, ctx, replace(derivation, result=law[0][1]), unknowns)
+    claimed = read_law(claim.answer, ctx, unknowns)
     for _, v in claimed:
         restating = restated(v)
         if restating is not None and not claim.definition:

@@ -150,7 +150,10 @@ def difference(
         q.estimator(race, plan, (*key, k + 1)) for k, q in enumerate(quantities)
     ]
 
-    stat = Statistic(" ".join(q.latex for q in quantities), lambda stage, n: (0.0, 0.0, 0.0))
+    shown = sp.latex(f)  # the member at the point, each quantity by its own name
+    for s, q in zip(symbols, quantities, strict=True):
+        shown = shown.replace(sp.latex(s), q.latex)
+    stat = Statistic(shown, lambda stage, n: (0.0, 0.0, 0.0))
 
     def estimate(stage: int, n: int) -> tuple[float, float, float]:
         values = [part(stage, n) for part in parts]

@@ -17,6 +17,8 @@ policy-gradient estimates (:mod:`.estimators`), the yes/no claims (:mod:`.signs`
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -121,6 +123,7 @@ def bench(repeats: int = 5, episodes: int = 1 << 20, loop_episodes: int = 20_000
         ratios.append(sim_rate / raw_rate)
     sim_med = statistics.median(sims)
     loop_med = statistics.median(loops)
+    memory = {f"{n:.0e}": peak_memory_mb(n) for n in MEMORY_EPISODES}
     return {
         "sim_steps_per_s": sim_med,
         "rng_uniforms_per_s": statistics.median(raws),
@@ -129,7 +132,27 @@ def bench(repeats: int = 5, episodes: int = 1 << 20, loop_episodes: int = 20_000
         "speedup_vs_python": sim_med / loop_med,
         "repeats": repeats,
         "race": {"lambda": BENCH_RACE.lam, "N": BENCH_RACE.N, "reward": BENCH_RACE.reward},
+        "peak_memory_mb_by_episodes": memory,
+        "memory_ratio": memory[f"{MEMORY_EPISODES[-1]:.0e}"] / memory[f"{MEMORY_EPISODES[0]:.0e}"],
     }
+
+
+#: Two run sizes a hundred times apart: streaming keeps the peak memory of both the same.
+MEMORY_EPISODES = (10**6, 10**8)
+
+_PEAK = """
+import resource, sys
+from numerics import race
+race.simulate(race.Race(0.5, 10), int(sys.argv[1]), seed=0)  # the quiz's race
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory_mb(episodes: int) -> float:
+    """Peak resident memory (MB) of a fresh process that simulates ``episodes`` episodes."""
+    out = subprocess.run([sys.executable, "-c", _PEAK, str(episodes)], capture_output=True,
+                         text=True, check=True, timeout=600)  # fmt: skip
+    return int(out.stdout.split()[-1]) / 1024.0  # ru_maxrss is in KB on Linux
 
 
 # ---------------------------------------------------------------------------

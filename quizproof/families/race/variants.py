@@ -106,7 +106,9 @@ RATIONALS = [sp.Rational(*r) for r in ((1, 2), (1, 3), (3, 4), (1, 7), (5, 6), (
 LOWER, UPPER = {"<": True, "<=": False}, {">": True, ">=": False}
 
 
-def _range(name: str, symbol: sp.Symbol, text: object, scope: Scope, table: str) -> sp.Interval:
+def _range(
+    name: str, symbol: sp.Symbol, text: object, scope: Scope, table: str, discount: bool = False
+) -> sp.Interval:
     shown = f"'{text}'" if isinstance(text, str) else repr(text)
     where = f"[{table}.assume]: {name} = {shown}"
     if not isinstance(text, str):
@@ -124,7 +126,8 @@ def _range(name: str, symbol: sp.Symbol, text: object, scope: Scope, table: str)
     if symbol not in members or members.count(symbol) != 1:
         raise FamilyError(f"{where}: the range must name {name} once")
     at = members.index(symbol)
-    lo, lo_open, hi, hi_open = sp.Integer(0), True, sp.Integer(1), False  # (0, 1]
+    # (0, 1] for a probability, (0, 1) for a discount
+    lo, lo_open, hi, hi_open = sp.Integer(0), True, sp.Integer(1), discount
     if at > 0:
         lo, lo_open = members[at - 1], LOWER[relations[at - 1]]
     if at < len(members) - 1:
@@ -135,6 +138,10 @@ def _range(name: str, symbol: sp.Symbol, text: object, scope: Scope, table: str)
         raise FamilyError(f"{where}: not a probability: the range must lie inside [0, 1]")
     if lo == 0 and not lo_open:
         raise FamilyError(f"{where}: the range must exclude 0 (write a zero probability as 0)")
+    if discount and hi == 1 and not hi_open:
+        raise FamilyError(
+            f"{where}: a discount symbol ranges inside (0, 1); write discount = '1' for none"
+        )
     interval = sp.Interval(lo, hi, lo_open, hi_open)
     if interval.is_empty:
         raise FamilyError(f"{where}: the range is empty")
@@ -157,7 +164,8 @@ def bounds_from(variant: Mapping[str, Any] | None, rules: RaceRules, where: str)
             raise FamilyError(
                 f"[{where}.assume]: {name} is not a new symbol of [{where}] (its symbols: {known})"
             )
-        bounds.append((params[name], _range(name, params[name], text, scope, where)))
+        discount = params[name] == rules.discount
+        bounds.append((params[name], _range(name, params[name], text, scope, where, discount)))
     return tuple(sorted(bounds, key=lambda b: str(b[0])))
 
 
