@@ -225,7 +225,7 @@ class Parser(NameRules):
             self.take()
             value = self.expression()
             self.expect("|")
-            return sp.Abs(value)
+            return sp.Abs(self.scalar(value, "|...|"))
         if t.kind == "op" and t.text == "‖":
             self.take()
             value = self.expression()
