@@ -42,9 +42,12 @@ def scope(**extra):
         (r"\frac{1}{2}x", x / 2),
         (r"-\frac{x}{2} + 0.125", -x / 2 + sp.Rational(1, 8)),
         (r"\ln^2 x", sp.log(x) ** 2),
+        (r"\ln{\left(x \right)}^{2}", sp.log(x) ** 2),  # SymPy's LaTeX for (ln x)^2
+        (r"\ln{x}^2", sp.log(x**2)),  # no parentheses: the power is the operand's
         (r"\log_2 8", sp.Integer(3)),
         (r"\lceil x \rceil + \lfloor y \rfloor", sp.ceiling(x) + sp.floor(y)),
         (r"|x|^2", sp.Abs(x) ** 2),
+        (r"x \left|{x - 1}\right|", x * sp.Abs(x - 1)),  # \left| opens: a product
         (r"\left[x + 1\right]", x + 1),
         (r"e(x)(y)", e(x) * y),  # a call, then a product
         (r"\eta(x)(y)", eta * x * y),

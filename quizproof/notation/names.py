@@ -85,10 +85,37 @@ class NameRules:
         return self.power(value, exponent) if exponent is not None else value
 
     def function_operand(self) -> sp.Basic:
-        """\\ln x, \\ln(x), \\ln P(z): the next factor, powers included."""
+        """\\ln x, \\ln(x), \\ln P(z): the next factor, powers included.
+
+        Parentheses, braced or not, close the operand: ``\\ln{\\left(x\\right)}^{2}`` (as
+        SymPy prints $(\\ln x)^2$) is read as ``\\ln(x)^2``, not as $\\ln x^2$.
+        """
         if self.at_op("("):
             return self.parenthesised()
+        if self.braced_parenthesis():
+            self.take()
+            value = self.parenthesised()
+            self.expect("}")
+            return value
         return self.factor()
+
+    def braced_parenthesis(self) -> bool:
+        """At ``{(...)}``: braces around exactly one parenthesis."""
+        if not (self.at_op("{") and self.tokens[self.pos + 1].text == "("):
+            return False
+        depth = 0
+        for k in range(self.pos + 1, len(self.tokens)):
+            tok = self.tokens[k]
+            if tok.kind == "end":
+                return False
+            if tok.kind == "op" and tok.text in ("(", "["):
+                depth += 1
+            elif tok.kind == "op" and tok.text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    after = self.tokens[k + 1]
+                    return after.kind == "op" and after.text == "}"
+        return False
 
     def summation(self) -> sp.Basic:
         if not self.at_op("_"):
