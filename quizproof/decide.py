@@ -69,9 +69,13 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
 
 
 def _exact(value: sp.Basic) -> sp.Basic:
-    if isinstance(value, sp.Sum):
-        value = value.doit()
-    return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
+    """The value simplified, or as it is where SymPy cannot (1/(a divergent sum))."""
+    try:
+        if isinstance(value, sp.Sum):
+            value = value.doit()
+        return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
+    except (ArithmeticError, ValueError):
+        return value
 
 
 def _nonzero_at(diff: sp.Basic, point: dict) -> bool:

@@ -328,6 +328,7 @@ def test_pseudo_random_points_come_from_the_claim_so_verdicts_repeat(quiz_file):
         ("p3b.V", r"I_\lambda(t, 1)", "refuted", "admissible point"),
         ("p3d.prob_decrease.reinforce", r"I_\lambda(N - 1, 1)", "refuted", "admissible point"),
         ("p3a.next.a1", "(i, (t, 1))", "refuted", "shape differs"),
+        ("p3a.next.a1", r"\frac{1}{\sum_{k=1}^{\infty} 1 - N}", "refuted", "shape differs"),
         ("p3b.V", r"V^\pi((i, t), t)", "invalid", "V takes a state"),
         ("p3c.Q.a1", r"Q^\pi(((i, i), t), a_1)", "invalid", "takes a state (i, t)"),
         ("p3d.prob_decrease.reinforce", r"I_\lambda((0, 0), 1)", "invalid", "two numbers"),
