@@ -636,9 +636,24 @@ def test_the_parser_reads_sympys_latex_back(expr, style):
     note(text)
     read = parse(text, race_scope()).value
     difference = read - expr
-    assert (
-        difference == 0 or sp.cancel(sp.together(difference)) == 0 or sp.simplify(difference) == 0
-    )
+    assert difference == 0 or sp.cancel(sp.together(difference)) == 0 or same_values(read, expr)
+
+
+def same_values(a: sp.Basic, b: sp.Basic) -> bool:
+    """Equal to 30 digits at each admissible point of POINTS where both are defined (one at least).
+
+    For forms SymPy's algebra does not prove equal: the notation keeps e^{-4/3} as a power,
+    and SymPy's |x/i + e^{-4/3}| of it becomes a square root of squares.
+    """
+    compared = 0
+    for point in POINTS:
+        x, y = sp.N(a.xreplace(point), 30), sp.N(b.xreplace(point), 30)
+        if not (x.is_number and y.is_number) or x.has(sp.nan, sp.zoo) or y.has(sp.nan, sp.zoo):
+            continue
+        if (abs(x - y) <= sp.Float("1e-20") * (1 + abs(y))) is not sp.true:
+            return False
+        compared += 1
+    return compared > 0
 
 
 def _sound(result: QuizCheck, claims: list[tuple[str, str]]) -> None:
