@@ -33,6 +33,10 @@ from quizproof.printing import latex
 
 MAX_POINTS = 120  # simple admissible points tried for a counterexample
 RANDOM_POINTS = 120  # then seeded pseudo-random admissible points
+# What SymPy raises when it cannot handle an expression (an internal AttributeError among
+# them, for a sum of an unevaluated ceiling): a step that fails proves and shows nothing.
+FAILURES = (ArithmeticError, ValueError, TypeError, AttributeError, NotImplementedError,
+            sp.PolynomialError)  # fmt: skip
 
 # ---------------------------------------------------------------------------
 # Deciding one value
@@ -42,7 +46,7 @@ def _cheap_zero(diff: sp.Basic) -> bool:
     """Zero as a rational function: exact, and fast for the answers quizzes print."""
     try:
         return sp.cancel(sp.together(diff)) == 0
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+    except FAILURES:
         return False
 
 
@@ -51,7 +55,10 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
     if _cheap_zero(diff):
         return True
     if diff.has(sp.Sum):
-        diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
+        try:
+            diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
+        except FAILURES:
+            return False
     candidates = [diff]
     if ctx.domain.relations:
         # Relations between integer symbols (i < N as N = i + 1 + j with j >= 0).
@@ -63,7 +70,7 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
         try:
             if sp.simplify(candidate) == 0:
                 return True
-        except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+        except FAILURES:
             pass
     return False
 
@@ -74,7 +81,7 @@ def _exact(value: sp.Basic) -> sp.Basic:
         if isinstance(value, sp.Sum):
             value = value.doit()
         return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
-    except (ArithmeticError, ValueError):
+    except FAILURES:
         return value
 
 
@@ -86,7 +93,7 @@ def _nonzero_at(diff: sp.Basic, point: dict) -> bool:
         if isinstance(d, sp.Tuple):
             return any(_nonzero_value(x) for x in d)
         return _nonzero_value(d)
-    except (ArithmeticError, ValueError):
+    except FAILURES:
         return False
 
 
@@ -143,7 +150,7 @@ def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
         offset = sp.factor(offset)
         if offset.is_Mul or offset.is_Pow or offset.is_Symbol:
             return f"off by the term ${latex(offset)}$"
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+    except FAILURES:
         pass
     return None
 
