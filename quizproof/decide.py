@@ -33,6 +33,10 @@ from quizproof.printing import latex
 
 MAX_POINTS = 120  # simple admissible points tried for a counterexample
 RANDOM_POINTS = 120  # then seeded pseudo-random admissible points
+# What SymPy raises when it cannot handle an expression (an internal AttributeError among
+# them, for a sum of an unevaluated ceiling): a step that fails proves and shows nothing.
+FAILURES = (ArithmeticError, ValueError, TypeError, AttributeError, NotImplementedError,
+            sp.PolynomialError)  # fmt: skip
 
 # ---------------------------------------------------------------------------
 # Deciding one value
@@ -42,7 +46,7 @@ def _cheap_zero(diff: sp.Basic) -> bool:
     """Zero as a rational function: exact, and fast for the answers quizzes print."""
     try:
         return sp.cancel(sp.together(diff)) == 0
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+    except FAILURES:
         return False
 
 
@@ -51,7 +55,10 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
     if _cheap_zero(diff):
         return True
     if diff.has(sp.Sum):
-        diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
+        try:
+            diff = diff.doit()  # SymPy sums the series; its convergence conditions follow
+        except FAILURES:
+            return False
     candidates = [diff]
     if ctx.domain.relations:
         # Relations between integer symbols (i < N as N = i + 1 + j with j >= 0).
@@ -63,22 +70,31 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
         try:
             if sp.simplify(candidate) == 0:
                 return True
-        except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+        except FAILURES:
             pass
     return False
 
 
 def _exact(value: sp.Basic) -> sp.Basic:
-    if isinstance(value, sp.Sum):
-        value = value.doit()
-    return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
+    """The value simplified, or as it is where SymPy cannot (1/(a divergent sum))."""
+    try:
+        if isinstance(value, sp.Sum):
+            value = value.doit()
+        return sp.nsimplify(value) if value.is_Float else sp.simplify(value)
+    except FAILURES:
+        return value
 
 
 def _nonzero_at(diff: sp.Basic, point: dict) -> bool:
-    d = diff.xreplace(point)  # every symbol of the point to a number: no pattern matching needed
-    if isinstance(d, sp.Tuple):
-        return any(_nonzero_value(x) for x in d)
-    return _nonzero_value(d)
+    """Shown nonzero at the point; where SymPy cannot evaluate it (I_x(0, b), a divergent
+    sum), the point gives no evidence."""
+    try:
+        d = diff.xreplace(point)  # every symbol of the point to a number: no pattern matching
+        if isinstance(d, sp.Tuple):
+            return any(_nonzero_value(x) for x in d)
+        return _nonzero_value(d)
+    except FAILURES:
+        return False
 
 
 def _nonzero_value(d: sp.Basic) -> bool:
@@ -91,11 +107,16 @@ def _nonzero_value(d: sp.Basic) -> bool:
     value = sp.N(d, 40)
     if not value.is_number or value.has(sp.nan, sp.zoo):
         return False
-    return bool(abs(value) > sp.Float("1e-25", 40))
+    return (abs(value) > sp.Float("1e-25", 40)) is sp.true  # not evaluated: no evidence
 
 
 def _rational(expr: sp.Basic) -> sp.Basic:
     return sp.cancel(sp.together(expr))
+
+
+def _shape(value: sp.Basic) -> tuple | None:
+    """A tuple's shape (the shapes of its entries); None for a single value."""
+    return tuple(_shape(x) for x in value) if isinstance(value, sp.Tuple) else None
 
 
 def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
@@ -105,7 +126,11 @@ def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
             if len(claimed) != len(expected):
                 return f"a tuple of {len(claimed)} entries where {len(expected)} are derived"
             pairs = zip(claimed, expected, strict=True)
-            wrong = [str(n + 1) for n, (a, b) in enumerate(pairs) if not _cheap_zero(a - b)]
+            wrong = [
+                str(n + 1)
+                for n, (a, b) in enumerate(pairs)
+                if _shape(a) != _shape(b) or not _cheap_zero(a - b)
+            ]
             return f"entry {', '.join(wrong)} of the tuple differs"
         if isinstance(claimed, sp.Tuple):
             return "a tuple where a single value is derived"
@@ -125,7 +150,7 @@ def likely_slip(claimed: sp.Basic, expected: sp.Basic) -> str | None:
         offset = sp.factor(offset)
         if offset.is_Mul or offset.is_Pow or offset.is_Symbol:
             return f"off by the term ${latex(offset)}$"
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+    except FAILURES:
         pass
     return None
 
@@ -158,9 +183,7 @@ def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context, seed: int = 0) 
             "verdict": "invalid",
             "message": f"the answer uses {names}, which is not a parameter of this problem",
         }
-    if isinstance(claimed, sp.Tuple) != isinstance(expected, sp.Tuple) or (
-        isinstance(claimed, sp.Tuple) and len(claimed) != len(expected)
-    ):
+    if _shape(claimed) != _shape(expected):  # (0, (0, 0)) where (i, t + 1) is derived
         point = next(iter(ctx.domain.points()))
         return {
             "verdict": "refuted",
@@ -186,7 +209,7 @@ def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context, seed: int = 0) 
     for kind, point in _points(ctx, seed):
         tried[kind] += 1
         if _nonzero_at(diff, point):
-            where = "a" if kind == "simple" else "a pseudo-random"
+            where = "an" if kind == "simple" else "a pseudo-random"
             return {
                 "verdict": "refuted",
                 "evidence": f"the answer and the derived form differ at {where} admissible point "

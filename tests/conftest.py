@@ -1,8 +1,10 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIZ4 = ROOT / "quizzes" / "quiz4.toml"
@@ -90,3 +92,29 @@ def _build_manual(base):
         shutil.move(str(tree / "site"), str(site_z))
     record = {"tree": str(tree), "mkdocs": str(base / "mkdocs"), "zensical": str(site_z or "")}
     (base / "done.json").write_text(json.dumps(record))
+
+
+# ---------------------------------------------------------------------------
+# Hypothesis profiles (tests/test_properties.py): `quizproof` for `make test`,
+# `long` by hand: HYPOTHESIS_PROFILE=long pytest tests/test_properties.py
+
+settings.register_profile(
+    "quizproof",
+    derandomize=True,  # the same examples on every run: a failure is a failure, not bad luck
+    database=None,
+    deadline=None,  # SymPy's time varies by machine; the checker bounds its own decisions
+    max_examples=100,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
+settings.register_profile(
+    "long",
+    parent=settings.get_profile("quizproof"),
+    derandomize=False,  # a new seed each run
+    max_examples=5000,
+    print_blob=True,  # a failure prints the @reproduce_failure line that replays it
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quizproof"))

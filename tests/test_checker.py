@@ -2,16 +2,59 @@
 and stays honest (undecided) and bounded on everything else."""
 
 import json
+import re
 
 import pytest
 import sympy as sp
 
 from quizproof.checker import check_quiz, derive_quiz
+from quizproof.families.race.variants import prepare
 from quizproof.model import QuizFileError
+from quizproof.notation import parse
 from quizproof.notation.tokens import MAX_LENGTH
 from tests.conftest import QUIZ4, run_cli
 
+BOUND = 120.0  # seconds per claim
 FOUNDATION_IDS = ["p3b.series", "p3b.V", "p3c.Q.a1", "p3c.Q.a2", "p3c.A.a1", "p3c.A.a2"]
+
+# Quiz 4's problem 3 worked by hand: the race's symbols, its answers, and what the slips give.
+lam, N, i, t = sp.symbols("lambda N i t")
+V = -(t + (N - i) / lam)
+BY_HAND = {
+    "p3b.series": 1 / lam,
+    "p3b.V": V,
+    # The reward -T comes at the goal only, so Q of an action is V of the state it leads to.
+    "p3c.Q.a1": V.subs(t, t + 1),  # a_1: one more step, no advance
+    "p3c.Q.a2": V.subs({i: i + 1, t: t + 1}, simultaneous=True),  # a_2: a step and an advance
+    "p3c.A.a1": sp.Integer(-1),
+    "p3c.A.a2": 1 / lam - 1,
+    "p3a.next.a2": sp.Tuple(i + 1, t + 1),
+}
+NUMBER = re.compile(r"(-?)\s*(?:\\frac\{(\d+)\}\{(\d+)\}|(\d+))")
+
+
+def exact(text):
+    """A rational or a tuple of rationals as SymPy prints it: ``-\\frac{1}{2}``, ``\\left( 1, \\  2\\right)``."""
+    inner = re.fullmatch(r"\\left\(\s*(.*)\\right\)", text.strip())
+    if inner:
+        return sp.Tuple(*(exact(x.replace("\\ ", "")) for x in inner.group(1).split(",")))
+    m = NUMBER.fullmatch(text.strip())
+    assert m, f"not an exact rational: {text!r}"
+    sign, p, q, whole = m.groups()
+    value = sp.Integer(whole) if whole else sp.Rational(int(p), int(q))
+    return -value if sign else value
+
+
+def by_name(expr):
+    """The hand-written formula in the race's own symbols (they carry assumptions)."""
+    ctx = prepare(None)
+    return expr.subs({s: ctx.scope.symbols[s.name] for s in expr.free_symbols})
+
+
+def decided(path):
+    """``check_quiz`` with a bound no busy machine reaches: these verdicts must not depend on
+    the load (the bound itself is tested with hostile answers and a bound of 0.05 s)."""
+    return check_quiz(path, timeout=BOUND)
 
 
 def by_id(record):
@@ -19,7 +62,7 @@ def by_id(record):
 
 
 def test_quiz4_problem3_foundation_ids_are_verified():
-    claims = by_id(check_quiz(QUIZ4))
+    claims = by_id(decided(QUIZ4))
     for cid in FOUNDATION_IDS:
         assert claims[cid]["verdict"] == "verified", claims[cid]
         assert claims[cid]["steps"], cid
@@ -38,42 +81,47 @@ def test_quiz4_problem3_foundation_ids_are_verified():
     ],
 )
 def test_equivalent_rewritings_are_verified(quiz_file, cid, answer):
-    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
     assert claim["verdict"] == "verified", claim
 
 
 @pytest.mark.parametrize(
-    ("cid", "answer", "slip"),
+    ("cid", "answer", "claimed", "slip"),
     [
-        ("p3b.V", r"-(t + (N - i)\lambda)", None),
-        ("p3b.V", r"t + (N - i)/\lambda", "the sign is flipped"),
-        ("p3c.A.a1", "1", "the sign is flipped"),
-        ("p3c.A.a2", r"\frac{1}{\lambda}", "off by the constant $1$"),
-        ("p3c.Q.a1", r"-(t + (N - i)/\lambda)", "off by the constant $1$"),
-        ("p3a.next.a2", "(i, t + 1)", "entry 1 of the tuple differs"),
-        ("p3b.series", r"\lambda", None),
+        ("p3b.V", r"-(t + (N - i)\lambda)", -(t + (N - i) * lam), None),
+        ("p3b.V", r"t + (N - i)/\lambda", t + (N - i) / lam, "the sign is flipped"),
+        ("p3c.A.a1", "1", sp.Integer(1), "the sign is flipped"),
+        ("p3c.A.a2", r"\frac{1}{\lambda}", 1 / lam, "off by the constant $1$"),
+        ("p3c.Q.a1", r"-(t + (N - i)/\lambda)", V, "off by the constant $1$"),
+        ("p3a.next.a2", "(i, t + 1)", sp.Tuple(i, t + 1), "entry 1 of the tuple differs"),
+        ("p3b.series", r"\lambda", lam, None),
     ],
 )
-def test_wrong_answers_are_refuted_with_exact_counterexamples(quiz_file, cid, answer, slip):
-    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+def test_wrong_answers_are_refuted_with_exact_counterexamples(
+    quiz_file, cid, answer, claimed, slip
+):
+    """The counterexample is admissible, and both values are right: evaluated here by hand."""
+    (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
     assert claim["verdict"] == "refuted", claim
     cx = claim["counterexample"]
-    assert cx["claimed"] != cx["derived"]
-    point = cx["point"]
-    assert set(point) <= {"lambda", "N", "i", "t"}  # only the symbols either side uses
-    assert set(point) & {"lambda", "N", "i", "t"}
-    text = point.get("lambda", r"\frac{1}{2}")
-    lam_v = sp.Rational(*map(int, text.replace("\\frac{", "").rstrip("}").split("}{")))
-    assert 0 < lam_v < 1
-    if {"i", "N"} <= set(point):
-        assert 0 <= int(point["i"]) < int(point["N"])
+    point = {sp.Symbol(k): exact(v) for k, v in cx["point"].items()}
+    assert set(point) <= {lam, N, i, t}  # only the symbols either side uses
+    assert (claimed.free_symbols | BY_HAND[cid].free_symbols) <= set(point)
+    if lam in point:
+        assert 0 < point[lam] < 1
+    assert all(point[s].is_Integer and point[s] >= 0 for s in (N, i, t) if s in point)
+    if N in point:
+        assert 0 <= point.get(i, 0) < point[N]
+    assert exact(cx["claimed"]) == claimed.subs(point)
+    assert exact(cx["derived"]) == BY_HAND[cid].subs(point)
+    assert claimed.subs(point) != BY_HAND[cid].subs(point)
     if slip is not None:
         assert claim["slip"] == slip
 
 
 def test_a_wrong_member_of_a_chain_is_refuted(quiz_file):
     answer = r"Q^\pi((i, t), a_2) = V^\pi(i, t + 1) = -(t + 1 + (N - i - 1)/\lambda)"
-    (claim,) = check_quiz(quiz_file([("p3c.Q.a2", answer)]))["claims"]
+    (claim,) = decided(quiz_file([("p3c.Q.a2", answer)]))["claims"]
     assert claim["verdict"] == "refuted"
     assert "member 2" in claim["message"]
 
@@ -102,16 +150,26 @@ def test_undecided_past_the_time_bound(quiz_file):
 
 
 def test_unknown_ids_are_unsupported_and_others_still_decided(quiz_file):
-    claims = by_id(check_quiz(quiz_file([("p9.nothing", "1"), ("p3c.A.a1", "-1")])))
+    claims = by_id(decided(quiz_file([("p9.nothing", "1"), ("p3c.A.a1", "-1")])))
     assert claims["p9.nothing"]["verdict"] == "unsupported"
     assert claims["p3c.A.a1"]["verdict"] == "verified"
 
 
-def test_derive_lists_srepr_forms():
+def test_derive_lists_the_forms_worked_by_hand():
+    """Each form `derive` prints, read back by the notation, is the answer worked by hand."""
     forms = {f["id"]: f for f in derive_quiz(QUIZ4)["forms"]}
     assert set(FOUNDATION_IDS) <= set(forms)
     assert forms["p3c.A.a1"]["srepr"] == "Integer(-1)"
-    assert "lambda" in forms["p3b.V"]["latex"]
+    scope = prepare(None).scope
+    for cid, answer in BY_HAND.items():
+        printed = parse(forms[cid]["latex"], scope).value
+        expected = by_name(answer)
+        if isinstance(expected, sp.Tuple):
+            assert isinstance(printed, sp.Tuple), (cid, forms[cid]["latex"])
+            pairs = zip(printed, expected, strict=True)
+        else:
+            pairs = [(printed, expected)]
+        assert all(sp.cancel(a - b) == 0 for a, b in pairs), (cid, forms[cid]["latex"])
 
 
 def test_file_errors(tmp_path):
@@ -169,7 +227,7 @@ def test_cli_exit_codes_and_messages(quiz_file, tmp_path):
     ],
 )
 def test_other_ways_of_writing(quiz_file, cid, answer):
-    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
     assert claim["verdict"] == "verified", claim
 
 
@@ -184,7 +242,7 @@ def test_derived_forms_read_back_as_answers(quiz_file, path):
     race_forms = [(cid, tex) for cid, tex in race_forms if tex and len(tex) <= MAX_LENGTH]
     table = path.read_text().split("[race]", 1)
     extra = "[race]" + table[1].split("[[claims]]", 1)[0] if len(table) == 2 else ""
-    record = check_quiz(quiz_file(race_forms, extra=extra))
+    record = decided(quiz_file(race_forms, extra=extra))
     bad = [(c["id"], c["verdict"], c["message"]) for c in record["claims"]]
     assert [b for b in bad if b[1] != "verified"] == []
 
@@ -202,19 +260,19 @@ def test_derived_forms_read_back_as_answers(quiz_file, path):
     ],
 )
 def test_an_answer_that_restates_the_quantity_is_circular(quiz_file, cid, answer, named):
-    (claim,) = check_quiz(quiz_file([(cid, answer)]))["claims"]
+    (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
     assert claim["verdict"] == "circular", claim
     assert f"restates ${named}$" in claim["message"]
 
 
 def test_a_chain_may_name_quantities_before_its_value(quiz_file):
     answer = r"Q^\pi((i, t), a_1) = V^\pi(i, t + 1) = -(t + 1 + (N - i)/\lambda)"
-    (claim,) = check_quiz(quiz_file([("p3c.Q.a1", answer)]))["claims"]
+    (claim,) = decided(quiz_file([("p3c.Q.a1", answer)]))["claims"]
     assert claim["verdict"] == "verified", claim
 
 
 def test_a_wrong_restatement_is_refuted_not_circular(quiz_file):
-    (claim,) = check_quiz(quiz_file([("p3b.V", r"V^\pi(i, t + 1)")]))["claims"]
+    (claim,) = decided(quiz_file([("p3b.V", r"V^\pi(i, t + 1)")]))["claims"]
     assert claim["verdict"] == "refuted", claim
 
 
@@ -224,7 +282,7 @@ def test_a_claim_asking_for_a_definition_may_name_the_quantities(tmp_path):
         '[quiz]\ntitle = "t"\n[[claims]]\nid = "p3c.A.a1"\n'
         "answer = 'Q^\\pi((i,t),a_1) - V^\\pi(i,t)'\ndefinition = true\n"
     )
-    (claim,) = check_quiz(path)["claims"]
+    (claim,) = decided(path)["claims"]
     assert claim["verdict"] == "verified", claim
 
 
@@ -237,7 +295,7 @@ def test_a_circular_answer_is_not_verified_on_the_command_line(quiz_file):
 def test_an_identity_that_holds_only_on_the_domain_is_verified(quiz_file):
     """|N - i| = N - i needs i < N: the domain's relations, not the symbols' signs, prove it."""
     answer = r"-(t + (N - i)/\lambda) + |N - i| - N + i"
-    (claim,) = check_quiz(quiz_file([("p3b.V", answer)]))["claims"]
+    (claim,) = decided(quiz_file([("p3b.V", answer)]))["claims"]
     assert claim["verdict"] == "verified", claim
 
 
@@ -253,7 +311,7 @@ def test_an_identity_that_holds_only_on_the_domain_is_verified(quiz_file):
     ],
 )
 def test_a_mutant_that_vanishes_on_the_simple_grid_is_refuted(quiz_file, answer):
-    (claim,) = check_quiz(quiz_file([("p3b.V", answer)]))["claims"]
+    (claim,) = decided(quiz_file([("p3b.V", answer)]))["claims"]
     assert claim["verdict"] == "refuted", claim
     assert "pseudo-random" in claim["evidence"]
     point = claim["counterexample"]["point"]
@@ -262,6 +320,43 @@ def test_a_mutant_that_vanishes_on_the_simple_grid_is_refuted(quiz_file, answer)
 
 def test_pseudo_random_points_come_from_the_claim_so_verdicts_repeat(quiz_file):
     answer = r"-(t + (N - i)/\lambda) + t(t - 1)(t - 3)"
-    first = check_quiz(quiz_file([("p3b.V", answer)]))["claims"][0]
-    again = check_quiz(quiz_file([("p3b.V", answer)]))["claims"][0]
+    first = decided(quiz_file([("p3b.V", answer)]))["claims"][0]
+    again = decided(quiz_file([("p3b.V", answer)]))["claims"][0]
     assert first["counterexample"] == again["counterexample"]
+
+
+@pytest.mark.parametrize(
+    ("cid", "answer", "verdict", "fragment"),
+    [
+        # I_lambda(0, 1) cannot be evaluated (t = 0): that point gives no evidence, the next does
+        ("p3b.V", r"I_\lambda(t, 1)", "refuted", "admissible point"),
+        ("p3d.prob_decrease.reinforce", r"I_\lambda(N - 1, 1)", "refuted", "admissible point"),
+        ("p3a.next.a1", "(i, (t, 1))", "refuted", "shape differs"),
+        ("p3a.next.a1", r"\frac{1}{\sum_{k=1}^{\infty} 1 - N}", "refuted", "shape differs"),
+        ("p3b.V", r"V^\pi((i, t), t)", "invalid", "V takes a state"),
+        ("p3c.Q.a1", r"Q^\pi(((i, i), t), a_1)", "invalid", "takes a state (i, t)"),
+        ("p3d.prob_decrease.reinforce", r"I_\lambda((0, 0), 1)", "invalid", "two numbers"),
+        ("p3b.V", r"\sqrt{(i, t)}", "invalid", "tuple"),
+        ("p3b.V", r"\sigma()", "invalid", "sigma takes one argument"),
+        # a value SymPy cannot evaluate at a point (a divergent sum) gives no evidence there
+        ("p3b.V", r"V^\pi(\sum_{k=0}^{\infty} 1, 0)", "undecided", "points"),
+        # SymPy's cancel fails inside (AttributeError) on a sum of an unevaluated ceiling
+        ("p3b.V", r"\sum_{k=0}^{\infty} \lceil \sqrt{2} \rceil", "undecided", "points"),
+        ("p3b.V", r"R((\sum_{k=0}^{\infty} 1, t), a_2)", "invalid", "cannot be evaluated"),
+        ("p3b.V", r"\sqrt{\ln \sum_{k=0}^{\infty} \sum_{k=0}^{\infty} 1}", "undecided", "points"),
+    ],
+)
+def test_answers_that_ended_in_an_internal_error_get_a_verdict(quiz_file, cid, answer, verdict,
+                                                               fragment):  # fmt: skip
+    """Found by tests/test_properties.py: each was 'undecided: internal error while deciding'."""
+    (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
+    assert claim["verdict"] == verdict, claim
+    assert fragment in claim["evidence"] + claim["message"], claim
+
+
+def test_a_counterexample_skips_points_where_the_answer_is_undefined(quiz_file):
+    r"""I_\lambda(t, 1) = \lambda^t, undefined at t = 0: the counterexample has t >= 1."""
+    (claim,) = decided(quiz_file([("p3b.V", r"I_\lambda(t, 1)")]))["claims"]
+    point = {sp.Symbol(k): exact(v) for k, v in claim["counterexample"]["point"].items()}
+    assert point[t] >= 1
+    assert exact(claim["counterexample"]["derived"]) == V.subs(point)

@@ -32,6 +32,27 @@ def scope(**extra):
         (r"x^23", 3 * x**2),  # LaTeX: ^ takes one token
         (r"\sqrt{\lambda} \cdot 3", 3 * sp.sqrt(lam)),
         (r"\ln x - \log(y)", sp.log(x) - sp.log(y)),
+        # precedence, each against the expression computed by hand
+        (r"-x^2", -(x**2)),
+        (r"2x^2", 2 * x**2),
+        (r"2^{-1} x", x / 2),
+        (r"x/y/2", x / (2 * y)),
+        (r"1 - -x", 1 + x),
+        (r"x \times y \div 2", x * y / 2),
+        (r"\frac{1}{2}x", x / 2),
+        (r"-\frac{x}{2} + 0.125", -x / 2 + sp.Rational(1, 8)),
+        (r"\ln^2 x", sp.log(x) ** 2),
+        (r"\ln{\left(x \right)}^{2}", sp.log(x) ** 2),  # SymPy's LaTeX for (ln x)^2
+        (r"\ln{x}^2", sp.log(x**2)),  # no parentheses: the power is the operand's
+        (r"\log_2 8", sp.Integer(3)),
+        (r"\lceil x \rceil + \lfloor y \rfloor", sp.ceiling(x) + sp.floor(y)),
+        (r"|x|^2", sp.Abs(x) ** 2),
+        (r"x \left|{x - 1}\right|", x * sp.Abs(x - 1)),  # \left| opens: a product
+        (r"\left[x + 1\right]", x + 1),
+        (r"e(x)(y)", e(x) * y),  # a call, then a product
+        (r"\eta(x)(y)", eta * x * y),
+        (r"10^{3} - 0.5", sp.Rational(1999, 2)),
+        ("λ·x − 1", lam * x - 1),  # Unicode for \lambda, \cdot and the minus sign
     ],
 )
 def test_expressions(text, expected):
@@ -55,6 +76,8 @@ def test_sum_binds_its_index():
     value = parse(r"\sum_{k=1}^{\infty} \lambda(1-\lambda)^{k-1} k", scope()).value
     assert isinstance(value, sp.Sum)
     assert sp.simplify(value.subs(lam, sp.Rational(1, 2)).doit()) == 2
+    # The index shadows a symbol of the scope inside the sum only: 1 + 2 + 3, then + x.
+    assert parse(r"\sum_{x=1}^{3} x + x", scope()).value.doit() == 6 + x
 
 
 @pytest.mark.parametrize(
@@ -74,6 +97,11 @@ def test_sum_binds_its_index():
         ("__import__('os').system('true')", "expected a number"),
         (r"e^{x}", "needs its arguments"),
         ("(x, y) + 1", "tuple"),
+        (r"\sqrt{(x, y)}", "tuple"),
+        (r"\ln(x, y)", "tuple"),
+        ("|(x, y)|", "tuple"),
+        (r"\lceil (x, y) \rceil", "tuple"),
+        (r"\sum_{k=1}^{3} (k, x)", "tuple"),
     ],
 )
 def test_bad_input_is_one_clear_error(text, fragment):
@@ -94,10 +122,20 @@ def test_hostile_input_is_never_executed(tmp_path):
     assert not marker.exists()
 
 
+def test_rounding_evaluates_only_a_rational():
+    """Rounding e^{e^{e^e}} would evaluate it to millions of digits: it is kept as it is."""
+    assert parse(r"\lceil 2.5 \rceil + \lfloor -\frac{1}{2} \rfloor", scope()).value == 2
+    tower = parse(r"\lceil e^{e^{e^{e}}} \rceil", scope(e=sp.E)).value
+    assert isinstance(tower, sp.ceiling)  # not rounded: exp(exp(exp(e))) has 1.6 million digits
+    assert tower.args[0].doit() == sp.exp(sp.exp(sp.exp(sp.E)))
+    assert parse(r"\lfloor x \rfloor", scope()).value == sp.floor(x)
+
+
 def test_new_symbols_only_where_the_scope_allows():
-    made = {}
-    s = Scope(new_symbol=lambda name: made.setdefault(name, sp.Symbol(name, positive=True)))
-    assert parse("1 - p", s).value == 1 - made["p"]
+    s = Scope(new_symbol=lambda name: sp.Symbol(name, positive=True))
+    assert parse("1 - p", s).value == 1 - sp.Symbol("p", positive=True)
+    with pytest.raises(NotationError, match="unknown symbol 'p'"):
+        parse("1 - p", Scope())
 
 
 def test_applications_carry_the_conditional_bar():

@@ -32,6 +32,7 @@ from quizproof.notation.scope import (
     Application,
     FunctionImpl,
     Scope,
+    rounded,
     sigmoid,
     unary,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "Token",
     "normalise_words",
     "parse",
+    "rounded",
     "sigmoid",
     "tokenize",
     "unary",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from quizproof.notation.scope import BASE_FUNCTIONS, Application, Scope
+from quizproof.notation.scope import BASE_FUNCTIONS, Application, Scope, rounded
 from quizproof.notation.tokens import GREEK, NAMED_FUNCTIONS, NotationError, Token
 
 
@@ -30,7 +30,7 @@ class NameRules:
                 n = self.expression()
                 self.expect("]")
                 return self.power(self.argument(), 1 / n)
-            return sp.sqrt(self.argument())
+            return sp.sqrt(self.scalar(self.argument(), "a square root"))
         if name == "infty":
             return sp.oo
         if name in ("lceil", "lfloor"):  # \lceil x \rceil, \lfloor x \rfloor
@@ -39,7 +39,8 @@ class NameRules:
             if not self.at("cmd", close):
                 self.fail(f"expected \\{close}")
             self.take()
-            return sp.ceiling(value) if name == "lceil" else sp.floor(value)
+            value = self.scalar(value, f"\\{name}")
+            return rounded(sp.ceiling if name == "lceil" else sp.floor)(value)
         if name == "sum":
             return self.summation()
         if name in NAMED_FUNCTIONS:
@@ -49,6 +50,12 @@ class NameRules:
             return self.identifier()
         self.pos -= 1
         self.fail("unknown command")
+
+    def scalar(self, value: sp.Basic, what: str) -> sp.Basic:
+        """``value``, which must not be a tuple (SymPy's functions take numbers)."""
+        if isinstance(value, sp.Tuple):
+            raise NotationError(f"{what} cannot be taken of a tuple")
+        return value
 
     def argument(self) -> sp.Basic:
         """A \\frac argument: a group, or a single digit or symbol."""
@@ -68,20 +75,47 @@ class NameRules:
             self.take()
             base = self.script()
             arg = self.function_operand()
-            return sp.log(arg, base)
+            return sp.log(self.scalar(arg, "\\log"), self.scalar(base, "a base"))
         exponent = None
         if self.at_op("^"):  # \ln^2 x
             self.take()
             exponent = self.script()
         arg = self.function_operand()
-        value = impl(Application((arg,)))
+        value = impl(Application((self.scalar(arg, f"\\{name}"),)))
         return self.power(value, exponent) if exponent is not None else value
 
     def function_operand(self) -> sp.Basic:
-        """\\ln x, \\ln(x), \\ln P(z): the next factor, powers included."""
+        """\\ln x, \\ln(x), \\ln P(z): the next factor, powers included.
+
+        Parentheses, braced or not, close the operand: ``\\ln{\\left(x\\right)}^{2}`` (as
+        SymPy prints $(\\ln x)^2$) is read as ``\\ln(x)^2``, not as $\\ln x^2$.
+        """
         if self.at_op("("):
             return self.parenthesised()
+        if self.braced_parenthesis():
+            self.take()
+            value = self.parenthesised()
+            self.expect("}")
+            return value
         return self.factor()
+
+    def braced_parenthesis(self) -> bool:
+        """At ``{(...)}``: braces around exactly one parenthesis."""
+        if not (self.at_op("{") and self.tokens[self.pos + 1].text == "("):
+            return False
+        depth = 0
+        for k in range(self.pos + 1, len(self.tokens)):
+            tok = self.tokens[k]
+            if tok.kind == "end":
+                return False
+            if tok.kind == "op" and tok.text in ("(", "["):
+                depth += 1
+            elif tok.kind == "op" and tok.text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    after = self.tokens[k + 1]
+                    return after.kind == "op" and after.text == "}"
+        return False
 
     def summation(self) -> sp.Basic:
         if not self.at_op("_"):
@@ -105,6 +139,8 @@ class NameRules:
             body = self.term()
         finally:
             self.scope = outer
+        for value in (body, lower, upper):
+            self.scalar(value, "a sum")
         return sp.Sum(body, (var, lower, upper))
 
     # -- names

@@ -148,7 +148,7 @@ class Parser(NameRules):
         if t.kind in ("num", "letter", "name"):
             return True
         if t.kind == "op":
-            return t.text in ("(", "{", "[", "‖")
+            return t.text in ("(", "{", "[", "‖", "left|")
         if t.kind == "cmd":
             return t.text not in RELATIONS and t.text not in {
                 "cdot",
@@ -221,11 +221,11 @@ class Parser(NameRules):
             return self.parenthesised()
         if t.kind == "op" and t.text == "{":
             return self.group()
-        if t.kind == "op" and t.text == "|":
+        if t.kind == "op" and t.text in ("|", "left|"):
             self.take()
             value = self.expression()
             self.expect("|")
-            return sp.Abs(value)
+            return sp.Abs(self.scalar(value, "|...|"))
         if t.kind == "op" and t.text == "‖":
             self.take()
             value = self.expression()

@@ -81,6 +81,11 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("name", name.replace(" ", ""), pos))
             pos = m.end() + inner.end()
             continue
+        bar = re.match(r"\s*\|", text[m.end() :]) if value == "\\left" else None
+        if bar:  # \left| only opens, so it may follow a factor: N \left|N - 4\right|
+            tokens.append(Token("op", "left|", pos))
+            pos = m.end() + bar.end()
+            continue
         if kind == "cmd" and value[1:] in SPACES:
             pos = m.end()
             continue

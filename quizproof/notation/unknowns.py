@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from quizproof.notation.scope import Application, Scope
+from quizproof.notation.tokens import NotationError
 
 _PREFIX = "quantity:"
 
@@ -83,6 +84,12 @@ def evaluate(expr: sp.Basic, scope: Scope) -> sp.Basic:
 
     def value(e: sp.Basic) -> sp.Basic:
         name, app = quantity(e)
-        return scope.functions[name](app)
+        try:
+            return scope.functions[name](app)
+        except NotationError:
+            raise
+        except (TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as err:
+            why = f"{type(err).__name__}: {err}".splitlines()[0]  # V(\sum_{k=1}^\infty 1, t)
+            raise NotationError(f"${shown(e)}$ cannot be evaluated ({why})") from None
 
     return expr.replace(is_marked, value)

@@ -22,6 +22,7 @@ from quizproof.notation import (
     Application,
     NotationError,
     Scope,
+    rounded,
     sigmoid,
     unary,
 )
@@ -34,7 +35,7 @@ UNKNOWNS = ("V", "V^pi", "Q", "Q^pi", "A", "A^pi", "R", "R^pi")
 
 
 def _state(arg: sp.Basic, name: str) -> tuple[sp.Basic, sp.Basic]:
-    if not isinstance(arg, sp.Tuple) or len(arg) != 2:
+    if not isinstance(arg, sp.Tuple) or len(arg) != 2 or any(isinstance(x, sp.Tuple) for x in arg):
         raise NotationError(f"{name} takes a state (i, t) as its first argument")
     return arg[0], arg[1]
 
@@ -63,7 +64,7 @@ def scope_for(rules: RaceRules) -> Scope:
         args = app.args
         if len(args) == 1 and isinstance(args[0], sp.Tuple):
             args = tuple(args[0])
-        if len(args) != 2 or app.bar is not None:
+        if len(args) != 2 or app.bar is not None or any(isinstance(a, sp.Tuple) for a in args):
             raise NotationError("V takes a state: V(i, t) or V((i, t))")
         return form(rules, "V").subs({i: args[0], t: args[1]}, simultaneous=True)
 
@@ -102,7 +103,7 @@ def scope_for(rules: RaceRules) -> Scope:
     if not rules.goal.is_number:
         symbols[str(rules.goal)] = rules.goal
     functions = dict(BASE_FUNCTIONS)
-    functions["sigma"] = lambda app: sigmoid(app.args[0])
+    functions["sigma"] = unary(sigmoid, "sigma")
     # E[X]: the notation already values each quantity by its mean (R by its expected reward)
     functions["E"] = unary(lambda x: x, "E")
     for name in ("V", "V^pi"):
@@ -115,22 +116,20 @@ def scope_for(rules: RaceRules) -> Scope:
 
 def _two_args(name: str, f):
     def apply(app: Application) -> sp.Basic:
-        if len(app.args) != 2 or app.bar is not None:
-            raise NotationError(f"{name} takes two arguments")
+        if (
+            len(app.args) != 2
+            or app.bar is not None
+            or any(isinstance(a, sp.Tuple) for a in app.args)
+        ):
+            raise NotationError(f"{name} takes two numbers")
         return f(*app.args)
 
     return apply
-
-
-def _ceiling(app: Application) -> sp.Basic:
-    if len(app.args) != 1 or app.bar is not None:
-        raise NotationError("ceil takes one argument")
-    return sp.ceiling(app.args[0])
 
 
 # $I_\lambda(a, b)$, the regularized incomplete beta function, and $\operatorname{ceil}(x)$.
 P3D_FUNCTIONS = {
     "I_lambda": _two_args("I_lambda", lambda a, b: sp.betainc_regularized(a, b, 0, lam)),
     "I_1-lambda": _two_args("I_{1-lambda}", lambda a, b: sp.betainc_regularized(a, b, 0, 1 - lam)),
-    "ceil": _ceiling,
+    "ceil": unary(rounded(sp.ceiling), "ceil"),
 }
