@@ -253,9 +253,12 @@ def test_progress_only_on_a_terminal():
 
 
 def test_bench_reports_its_rates():
-    record = bench(repeats=1, episodes=1 << 15, loop_episodes=500)
+    record = bench(repeats=1, episodes=1 << 15, loop_episodes=500, memory_episodes=(10**4, 10**6))
     for key in ("sim_steps_per_s", "rng_uniforms_per_s", "ratio_to_rng", "python_loop_steps_per_s"):
         assert record[key] > 0
+    # streaming: a hundred times the episodes, not much more memory (the chunk is 2^20)
+    assert set(record["peak_memory_mb_by_episodes"]) == {"1e+04", "1e+06"}
+    assert 0.5 < record["memory_ratio"] < 1.5
 
 
 def test_simulate_subcommand_is_registered():
