@@ -34,6 +34,8 @@ def step_latex(step: Step) -> str:
     e = step.expr
     if isinstance(e, sp.Tuple) and len(e) > 1 and all(isinstance(m, sp.Rel) for m in e):
         return r", \qquad ".join(latex(m) for m in e)
+    if isinstance(e, sp.Tuple):  # a list of objects, not a Python tuple: no parentheses
+        return r", \quad ".join(latex(m) for m in e)
     return latex(e)
 
 

@@ -265,3 +265,70 @@ def test_points_name_words_as_words_and_symbols_as_math():
     out = html.prose(r"the encoder P_\Psi(z|y) and a_1")
     assert r"\(P_\Psi\)" in out
     assert r"\(a_1\)" in out
+
+
+# -- long formulas: broken into lines, never rewritten --------------------------------------
+
+_LAYOUT = re.compile(r"\\begin\{aligned\}|\\end\{aligned\}|\\\\|&|\\quad|\s")
+
+
+def _symbols(tex: str) -> str:
+    return _LAYOUT.sub("", tex)
+
+
+def _printed_answers() -> list[str]:
+    quiz = tomllib.loads(Path("quizzes/quiz4.toml").read_text())
+    out = []
+    for claim in quiz["claims"]:
+        for text in (claim.get("printed"), claim.get("answer")):
+            if isinstance(text, str):
+                out += [p for k, p in enumerate(text.split("$$")) if "$" not in text or k % 2]
+    return out
+
+
+@pytest.mark.parametrize("width", [html.WIDE_GLYPHS, html.NARROW_GLYPHS, 12])
+def test_a_wrapped_answer_keeps_every_symbol_in_order(width):
+    wrapped_some = 0
+    for tex in _printed_answers():
+        out = html.wrapped(tex, width)
+        assert _symbols(out) == _symbols(tex)
+        wrapped_some += out != tex
+        tex_to_mathml(out, display=True)  # and it still renders
+    assert wrapped_some  # 1(a) and 1(c) are long enough at every width
+
+
+def test_a_chain_breaks_at_its_relations_and_a_sum_only_outside_brackets():
+    chain = r"Q^\pi((i,t),a_1) = V^\pi(i,t+1) = -\left(t + 1 + \frac{N - i}{\lambda}\right)"
+    out = html.wrapped(chain, 12)
+    rows = out.removeprefix(r"\begin{aligned} ").removesuffix(r" \end{aligned}").split(r" \\ ")
+    assert rows == [
+        r"& Q^\pi((i,t),a_1)",
+        r"& \quad = V^\pi(i,t+1)",
+        r"& \quad = -\left(t + 1 + \frac{N - i}{\lambda}\right)",  # the bracket stays whole
+    ]
+    # the minus after an expectation's subscript belongs to its operand
+    expectation = r"E_{y \sim \text{Pop}} -\ln \text{Pop}(y) + \ln P_\Psi(z|y) - \ln P_\Phi(z)"
+    first = html.wrapped(expectation, 10).split(r" \\ ")[0]
+    assert first.endswith(r"E_{y \sim \text{Pop}} -\ln \text{Pop}(y)")
+    assert html.wrapped("a + b", 10) == "a + b"  # short: untouched
+
+
+def test_aligned_equations_become_a_table_not_ampersands():
+    out = tex_to_mathml(r"\begin{aligned} H(y) &= a \\ H(z) &= b \end{aligned}", display=True)
+    assert "<mtable" in out
+    assert out.count("<mtr>") == 2
+    assert "<mi>&amp;</mi>" not in out
+    assert "<mi>&</mi>" not in out
+
+
+def test_a_step_showing_objects_prints_a_list_not_a_python_tuple():
+    import sympy as sp
+
+    from derivations.core import Step
+    from quizproof.printing import step_latex
+
+    lam, u = sp.symbols("lambda u", positive=True)
+    one = step_latex(Step("", sp.Tuple(sp.Eq(lam, 1 / (u + 1)))))
+    assert one == r"\lambda = \frac{1}{u + 1}"
+    several = step_latex(Step("", sp.Tuple(sp.Symbol("a"), sp.Symbol("b"))))
+    assert several == r"a, \quad b"

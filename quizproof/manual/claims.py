@@ -44,7 +44,7 @@ def printed_html(text: Any) -> str:
     out = []
     for k, part in enumerate(text.split("$$")):
         if k % 2:
-            out.append(f'<div class="qp-answer-math">{inline(part.strip())}</div>')
+            out.append(answer(part.strip()))
         elif part.strip():
             out.append(f'<p class="qp-printed">{prose(part.strip())}</p>')
     return "".join(out)
@@ -98,7 +98,7 @@ def steps_html(claim: Claim) -> str:
     checks = claim.get("checks") or []
     confirmed = (
         '<p class="qp-checks"><strong>Also confirmed:</strong> '
-        + "; ".join(prose(c) for c in checks)
+        + "; ".join(prose(str(c).strip().rstrip(".")) for c in checks)
         + ".</p>"
         if checks
         else ""

@@ -6,6 +6,7 @@ import hashlib
 import html
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -88,8 +89,108 @@ def badge(verdict: str) -> str:
     )
 
 
-def display(tex: str) -> str:
+def _display(tex: str) -> str:
     return f'<div class="arithmatex">\\[{html.escape(tex, quote=False)}\\]</div>'
+
+
+def display(tex: str) -> str:
+    """Display math; a long formula is broken into lines, more of them on a phone."""
+    return _two_widths(tex, _display, "")
+
+
+# Where a long formula may break: at a top-level relation, or before a top-level + or -.
+_RELATION = re.compile(r"\\(?:leq?|geq?|leftarrow|approx)(?![A-Za-z])|\+=|:=|=|<|>")
+_OPENS = re.compile(r"\\left(?![A-Za-z])|\\\{|[{(\[]")
+_CLOSES = re.compile(r"\\right(?![A-Za-z])|\\\}|[})\]]")
+_EXPECTATION = re.compile(r"(?:\\mathbb\{E\}|\bE)_(?:\{(?:[^{}]|\{[^{}]*\})*\}|\S)\s*")
+# Line widths in glyphs (roughly): the wide layout, and a phone's.
+WIDE_GLYPHS, NARROW_GLYPHS = 60, 28
+
+
+def _glyphs(tex: str) -> int:
+    """Roughly how many symbols ``tex`` shows: a command counts once, scripts and braces not."""
+    tex = re.sub(r"\\(?:left|right|big|Big|,|;|!|quad|qquad)(?![A-Za-z])", "", tex)
+    tex = re.sub(r"\\(?:ln|log|exp|sin|cos|min|max|mid|sim|operatorname)(?![A-Za-z])", "xx", tex)
+    tex = re.sub(r"\\[A-Za-z]+", "x", tex)
+    return len(re.sub(r"[\s{}_^]", "", tex))
+
+
+def _pieces(tex: str) -> list[tuple[str, str]]:
+    """``tex`` cut at its top level: (operator, operand) pairs, the first with no operator.
+
+    The operator is a relation, or a binary + or - (a sign after a relation, an
+    opening bracket or at the start is part of its operand).
+    """
+    cuts: list[tuple[int, int, str]] = []
+    # After an expectation's subscript, E_{y \sim Pop} -\ln ..., a sign starts its operand.
+    unary = {m.end() for m in _EXPECTATION.finditer(tex)}
+    depth, norm, k, last = 0, False, 0, ""
+    while k < len(tex):
+        if k in unary:
+            last = "op"
+        if tex.startswith(r"\|", k):
+            norm, k, last = not norm, k + 2, "x"
+            continue
+        if m := _OPENS.match(tex, k):
+            depth, k, last = depth + 1, m.end(), "("
+            continue
+        if m := _CLOSES.match(tex, k):
+            depth, k, last = depth - 1, m.end(), "x"
+            continue
+        if tex[k] == "\\":
+            m = re.compile(r"\\[A-Za-z]+|\\.").match(tex, k)
+            k, last = m.end(), "x"
+            continue
+        if depth == 0 and not norm:
+            if m := _RELATION.match(tex, k):
+                cuts.append((k, m.end(), "rel"))
+                k, last = m.end(), "rel"
+                continue
+            if tex[k] in "+-" and last == "x":
+                cuts.append((k, k + 1, "term"))
+                k, last = k + 1, "op"
+                continue
+        if not tex[k].isspace():
+            last = "x" if tex[k] not in "+-*/,&" else "op"
+        k += 1
+    if not cuts:
+        return [("", tex.strip(), "")]
+    ends = [a for a, _, _ in cuts[1:]] + [len(tex)]
+    out = [("", tex[: cuts[0][0]].strip(), "")]
+    out += [(tex[a:b], tex[b:e].strip(), kind) for (a, b, kind), e in zip(cuts, ends, strict=True)]
+    return out
+
+
+def wrapped(tex: str, width: int = WIDE_GLYPHS) -> str:
+    """A long formula broken into lines of about ``width`` glyphs, else ``tex`` itself.
+
+    A chain starts a line at each relation; a long sum continues on the next line
+    before a + or -.  Only the layout changes: the symbols are the printed ones, in order.
+    """
+    if _glyphs(tex) <= width or any(x in tex for x in ("\\begin", "$", "&", "\\\\")):
+        return tex
+    pieces = _pieces(tex)
+    lines: list[str] = [pieces[0][1]]
+    for op, operand, kind in pieces[1:]:
+        joined = f"{lines[-1]} {op} {operand}"
+        if kind == "rel" or _glyphs(joined) > width:
+            lines.append(rf"\quad {op} {operand}")
+        else:
+            lines[-1] = joined
+    if len(lines) == 1:
+        return tex
+    return r"\begin{aligned} " + r" \\ ".join("& " + line for line in lines) + r" \end{aligned}"
+
+
+def _two_widths(tex: str, render: Callable[[str], str], cls: str) -> str:
+    """``render`` of ``tex`` laid out for wide screens and, where that differs, for phones."""
+    wide, narrow = wrapped(tex, WIDE_GLYPHS), wrapped(tex, NARROW_GLYPHS)
+    if wide == narrow:
+        return render(wide) if cls == "" else f'<div class="{cls}">{render(wide)}</div>'
+    return (
+        f'<div class="{cls} qp-wide">{render(wide)}</div>'
+        f'<div class="{cls} qp-narrow">{render(narrow)}</div>'
+    )
 
 
 def answer(tex: Any, block: bool = True) -> str:
@@ -104,7 +205,7 @@ def answer(tex: Any, block: bool = True) -> str:
     word = _TEXT_WORD.match(text)
     if word or _WORD.match(text):
         return f'<span class="qp-word">“{esc(word.group(1) if word else text)}”</span>'
-    return f'<div class="qp-answer-math">{inline(text)}</div>' if block else inline(text)
+    return _two_widths(text, inline, "qp-answer-math") if block else inline(text)
 
 
 def symbol_tex(name: str) -> str:

@@ -37,8 +37,12 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     # TeX ignores runs of blanks; HTML tools turn them into no-break spaces, which
     # would otherwise separate a control space "\ " from its backslash.
     source = re.sub(r"[\s\u00a0]+", " ", tex).strip()
+    # The converter lays out align* as a table but not TeX's aligned (it would print the &).
+    layout = source.replace(r"\begin{aligned}", r"\begin{align*}").replace(
+        r"\end{aligned}", r"\end{align*}"
+    )
     try:
-        out = convert(source, display="block" if display else "inline")
+        out = convert(layout, display="block" if display else "inline")
     except Exception as err:  # the converter raises a family of its own errors
         raise MathRenderError(f"cannot render TeX {source!r}: {err!r}") from err
     if _LEFTOVER.search(out):
