@@ -51,7 +51,8 @@ def details(o: Outcome) -> list[str]:
     if o.counterexample:
         cx = o.counterexample
         at = ", ".join(f"{k} = {v}" for k, v in cx["point"].items())
-        out.append(f"at {at}: printed gives {cx['claimed']}, derived gives {cx['derived']}")
+        where = f"at {at}: printed" if at else "printed"  # a constant answer needs no point
+        out.append(f"{where} gives {cx['claimed']}, derived gives {cx['derived']}")
     if o.slip:
         out.append(f"likely slip: {o.slip}")
     if o.message:

@@ -111,3 +111,20 @@ def test_a_bad_table_stops_with_one_line(quiz_file, table, key, phrase):
         (line,) = res.stderr.strip().splitlines()
         for part in (str(path), "[entropy]", key, phrase):
             assert part in line, line
+
+
+def test_an_exactly_wrong_gap_is_shown_as_an_exact_failure_not_a_z(tmp_path):
+    """The verdict on a finite world comes from exact sums: the line says so."""
+    from quizproof.simulation import simulate_quiz
+
+    path = tmp_path / "q.toml"
+    path.write_text(
+        '[quiz]\ntitle = "t"\nsource = "s"\n[entropy]\nreplace = "H(z)"\n'
+        '[[claims]]\nid = "p1c.gap"\npart = "1(c)"\n'
+        "answer = '\\operatorname{KL}(P_\\Phi(z) \\| P_{\\text{Pop},\\Psi}(z))'\n"
+    )
+    (check,) = simulate_quiz(path, seed=1, samples=2000)["checks"]
+    assert not check["passed"]
+    failed = [p for p in check["points"] if not p["passed"]]
+    assert failed
+    assert all(p["stderr"] == 0.0 for p in failed)

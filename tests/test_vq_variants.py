@@ -58,9 +58,20 @@ WRONG = [
     ("p2c.ema_update", r"e(k) \leftarrow (1 - d)e(k) + d x_\Psi(y)", "[vq]\nema_decay = 'd'\n"),
     ("p2c.ema_rate", r"\eta = 1 - \gamma", ""),
     ("p2c.ema_decay", r"\gamma = 1 - \eta", "[vq]\ncodebook_weight = 'c'\n"),
+    # '=' replaces what x.grad holds, where back-propagation adds to it
+    (
+        "p2a.encoder_gradient",
+        r"x.\text{grad} = e(\text{nearest}_E(x)).\text{grad} + \frac{2}{3}(x - e)",
+        "[vq]\ncommitment_weight = '1/3'\n",
+    ),
 ]
 RIGHT = [
     ("p2a.encoder_gradient", r"e(\text{nearest}_E(x)).\text{grad} + 2\beta(x - e)", ""),
+    (
+        "p2a.encoder_gradient",
+        r"x.\text{grad} += e(\text{nearest}_E(x)).\text{grad} + \frac{2}{3}(x - e)",
+        "[vq]\ncommitment_weight = '1/3'\n",
+    ),
     ("p2c.condition", r"2c\eta \le 1", "[vq]\ncodebook_weight = 'c'\n"),
     ("p2c.ema_rate", r"\frac{1 - \gamma}{2}", ""),
 ]
@@ -120,3 +131,11 @@ def test_a_bad_table_in_a_problem_names_its_place(tmp_path):
     (line,) = res.stderr.strip().splitlines()
     assert "[problems.7.vq]" in line
     assert "ema_decay" in line
+
+
+def test_a_constant_answer_is_refuted_without_an_empty_point(quiz_file):
+    path = quiz_file([("p2c.ema_rate", r"\eta = \frac{1}{10}")], extra="[vq]\nema_decay = 0.9\n")
+    res = run_cli("check", str(path))
+    assert res.returncode == 1, res.stdout
+    assert "printed gives \\frac{1}{10}, derived gives \\frac{1}{20}" in res.stdout
+    assert "at :" not in res.stdout

@@ -92,9 +92,12 @@ def _joint_density(notes: list[str], psi_alone: bool, dens: E.Densities):
     table = {_key(d): d for d in (dens.pop, dens.marg, dens.enc, dens.post, dens.joint)}
     head, tail = _key(dens.joint)
     table[(tuple(reversed(head)), tail)] = dens.joint  # P(z, y) is the joint too
+    known = "the joint's distributions are " + ", ".join(
+        sp.latex(d) for d in (dens.pop, dens.enc, dens.marg, dens.post, dens.joint)
+    )
 
     def apply(app: Application) -> sp.Basic:
-        out = _lookup(table, _pattern(app, dens), dens, "expected P(z|y), P(z), P(y|z) ...")
+        out = _lookup(table, _pattern(app, dens), dens, known)
         if psi_alone and out == dens.marg and PSI_ALONE_NOTE not in notes:
             notes.append(PSI_ALONE_NOTE)
         if psi_alone and out == dens.post and PSI_POSTERIOR_NOTE not in notes:

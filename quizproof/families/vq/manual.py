@@ -49,8 +49,8 @@ def objectives(ctx: Context) -> str:
     ex = r"\mathbb{E}_{y \sim \mathrm{Pop}}"
     return (
         rf"$$\Phi^* = \operatorname{{argmin}}_\Phi \; {ex} {recon} \qquad (2)$$" + "\n\n"
-        rf"$$\Psi^* = \operatorname{{argmin}}_\Psi \; {ex} \left[ {recon} + {commit} \right]"
-        r" \qquad (3)$$" + "\n\n"
+        rf"$$\begin{{aligned}} \Psi^* = \operatorname{{argmin}}_\Psi \; {ex} \Big[ & {recon} \\"
+        rf" & + {commit} \Big] \qquad (3) \end{{aligned}}$$" + "\n\n"
         rf"$$E^* = \operatorname{{argmin}}_E \; {ex} {code} \qquad (4)$$" + "\n"
     )
 

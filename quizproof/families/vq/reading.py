@@ -39,8 +39,12 @@ E_NEW = sp.Symbol("e_new", real=True)  # the codeword after the step, when named
 Y = sp.Symbol("y", real=True)  # the input y, only ever the argument of x_Psi
 
 ASSIGN_NOTE = (
-    "'=' is read as an assignment (the new value on the left, the old one on the right), "
-    "as in a program: read as an equation it would force the codeword to equal x"
+    "“=” is read as an assignment (the new value on the left, the old one on the right), "
+    "as in a program: read as an equation it would force the codeword to equal the vector x"
+)
+GRAD_ASSIGN_NOTE = (
+    "“=” is read as an assignment, as in a program: the new x.grad replaces what x.grad "
+    "already holds, where back-propagation adds to it (+=)"
 )
 TARGET_NAMES = {
     V.x_grad: r"x.\text{grad}",
@@ -199,7 +203,7 @@ def read_update(kind: str, text: object, scope: Scope) -> Update:
         if bad:
             raise NotationError(f"after the update only '=' may follow, found {bad[0]!r}")
         if op == "=":
-            notes.append(ASSIGN_NOTE)
+            notes.append(ASSIGN_NOTE if target == V.e else GRAD_ASSIGN_NOTE)
     if lhs == E_NEW and target == V.e and op in ("=", ":=", "<-"):
         lhs, op = V.e, "<-"  # e_new = ... defines the new value: no assignment reading needed
         notes = []

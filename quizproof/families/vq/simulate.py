@@ -164,14 +164,20 @@ def _gradient(out: ClaimCheck, kind: str, value, ctx: Context, seed, label: str)
     """x.grad after the backward pass against central differences of objective (3)."""
     for j, pt in enumerate(parameter_points(ctx, kind, value)):
         f = rule(value, pt)
-        beta = numeric(ctx.params.commitment, pt) if kind == "encoder_gradient" else 0.25
+        given = kind == "encoder_gradient" or not ctx.params.commitment.free_symbols
+        beta = numeric(ctx.params.commitment, pt) if given else 0.25
         for p in range(3):
             c = vq.straight_through_check(seed=seed(j, p), beta=beta)
-            if kind == "encoder_gradient":  # the whole gradient of (3), from nothing
-                claimed = f(c.x, c.q, 0.0, np.zeros_like(c.x), c.q_grad)
+            if kind == "encoder_gradient":
+                # the whole gradient of (3), added to what x.grad already holds from some
+                # other term (here a fixed nonzero array), as back-propagation accumulates
+                held = np.linspace(-1.0, 1.0, c.x.size).reshape(c.x.shape)
+                claimed = f(c.x, c.q, 0.0, held, c.q_grad)
+                expected = held + c.x_grad_fd
             else:  # what (a) adds to the commitment term's gradient already in x.grad
                 claimed = f(c.x, c.q, 0.0, c.x_grad_prior, c.q_grad)
-            dev = np.abs(claimed - c.x_grad_fd)
+                expected = c.x_grad_fd
+            dev = np.abs(claimed - expected)
             k = np.unravel_index(int(dev.argmax()), dev.shape)
             ok = bool(dev.max() <= c.fd_error)
             note = (
@@ -180,7 +186,7 @@ def _gradient(out: ClaimCheck, kind: str, value, ctx: Context, seed, label: str)
                 + f"($\\beta = {beta:g}$), tolerance {c.fd_error:.1g}"
             )
             out.points.append(
-                PointCheck(shown(pt, instance=p), float(c.x_grad_fd[k]), 0.0, float(claimed[k]),
+                PointCheck(shown(pt, instance=p), float(expected[k]), 0.0, float(claimed[k]),
                            None, ok, c.x_grad_fd.size, note)
             )  # fmt: skip
 
