@@ -37,6 +37,7 @@ from derivations.entropy.terms import (
     expect_tex,
     log_tex,
     names_tex,
+    sampling_tex,
 )
 from derivations.entropy.world import AnyWorld, compare_expectations, larger_worlds, symbolic
 
@@ -85,7 +86,7 @@ def upper_bound(setting: Setting = QUIZ) -> Derivation:
         ),
         Step(
             "With the other terms written as expectations too, by linearity the bound is one "
-            r"expectation over $y \sim \text{Pop}$, $z \sim P_\Psi(z|y)$:",
+            f"expectation over {sampling_tex(setting.observed)}:",
             sp.Le(TermName(t.H_Y.key), Expectation(result)),
             f"{t.H_Y.latex} \\le {expect_tex(result, d)}",
         ),
@@ -98,7 +99,7 @@ def upper_bound(setting: Setting = QUIZ) -> Derivation:
             raise ArithmeticError("the bound is not tight at the true models")
     checks = (
         (
-            f"On random rational worlds of sizes {sizes(larger)} the bound exceeds {t.H_Y.key} "
+            f"On random rational worlds of sizes {sizes(larger)} the bound exceeds ${t.H_Y.latex}$ "
             "exactly (over the primes), and equals it once the models are the true distributions."
         ),
     )
@@ -166,7 +167,7 @@ def bound_gap(setting: Setting = QUIZ) -> Derivation:
             raise ArithmeticError("the gap's integrand fails on a rational world")
     checks = (
         "On every world of sizes " + sizes(symbolic_worlds) + " with symbolic probabilities, "
-        "the bound minus " + t.H_Y.key + " equals the sum of the divergences computed from "
+        "the bound minus $" + t.H_Y.latex + "$ equals the sum of the divergences computed from "
         "their definitions.",
         f"Exactly (over the primes) the same on random rational worlds of sizes {sizes(larger)}.",
     )

@@ -33,6 +33,7 @@ from derivations.entropy.terms import (
     expect_tex,
     log_tex,
     names_tex,
+    sampling_tex,
 )
 from derivations.entropy.world import larger_worlds, symbolic
 
@@ -42,8 +43,8 @@ SYMBOLIC_SIZES = ((2, 2), (3, 2))
 
 
 def sizes(worlds) -> str:
-    """'4x3, 5x4 and 6x5', the sizes of some worlds (given x: values of x, y and z)."""
-    names = [f"{len(w.px)}x{w.ny}x{w.nz}" if hasattr(w, "px") else f"{w.ny}x{w.nz}" for w in worlds]
+    """'4×3, 5×4 and 6×5', the sizes of some worlds (given x: values of x, y and z)."""
+    names = [f"{len(w.px)}×{w.ny}×{w.nz}" if hasattr(w, "px") else f"{w.ny}×{w.nz}" for w in worlds]
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -143,8 +144,8 @@ def identity_integrand(setting: Setting = QUIZ) -> Derivation:
     steps = (
         Step(
             "Each entropy in (1) is by definition an expectation over the joint, that is over "
-            r"$y \sim \text{Pop}$ and then $z \sim P_\Psi(z|y)$, of minus the logarithm of its "
-            "own distribution:",
+            + sampling_tex(setting.observed, " and then ")
+            + ", of minus the logarithm of its own distribution:",
             sp.Tuple(*(sp.Eq(TermName(s.key), Expectation(s.integrand)) for s in lhs)),
             aligned((s.latex, expect_tex(s.integrand, d)) for s in lhs),
         ),
@@ -165,11 +166,11 @@ def identity_integrand(setting: Setting = QUIZ) -> Derivation:
             raise ArithmeticError("1(a) integrand fails on a rational world")
     checks = (
         (
-            f"Its expectation equals {t.H_Y.key} on every world of sizes "
+            f"Its expectation equals ${t.H_Y.latex}$ on every world of sizes "
             f"{sizes(symbolic_worlds)} with symbolic probabilities."
         ),
         (
-            f"It equals {t.H_Y.key} exactly (over the primes) on random rational worlds of "
+            f"it equals ${t.H_Y.latex}$ exactly (over the primes) on random rational worlds of "
             f"sizes {sizes(larger)}."
         ),
     )

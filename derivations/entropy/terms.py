@@ -197,7 +197,8 @@ def estimable_derivation(
     steps = [
         Step(
             "Each term is the expectation of its integrand over samples "
-            r"$y \sim \text{Pop}$, $z \sim P_\Psi(z|y)$, so a sample mean estimates it exactly "
+            + sampling_tex(any("x" in t.key for t in terms))
+            + ", so a sample mean estimates it exactly "
             f"when the integrand can be evaluated at each sample. Here we can evaluate {why}: "
             f"{allowed}.",
             sp.Tuple(*(c.canonical() for c in computable)),
@@ -252,6 +253,13 @@ def names_tex(expr: sp.Expr, terms: Terms) -> str:
     if sp.expand(flat - sum(flat.coeff(TermName(t.key)) * TermName(t.key) for t in order)) != 0:
         return sp.latex(expr)
     return _signed(parts)
+
+
+def sampling_tex(observed: bool, joiner: str = ", ") -> str:
+    """How a sample is drawn: $y \\sim \text{Pop}$, $z \\sim P_\\Psi(z|y)$ (given x: $(x, y)$)."""
+    if observed:
+        return r"$(x, y) \sim \text{Pop}$" + joiner + r"$z \sim P_\Psi(z|x, y)$"
+    return r"$y \sim \text{Pop}$" + joiner + r"$z \sim P_\Psi(z|y)$"
 
 
 def aligned(rows: Iterable[tuple[str, str]]) -> str:

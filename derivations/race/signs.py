@@ -88,6 +88,14 @@ def _domain_step(rules: RaceRules, bounds: Bounds, state: bool) -> Step:
     return Step(text, shown[0] if len(shown) == 1 else sp.Tuple(*shown))
 
 
+def _signed_display(shown: list[sp.Expr], sgn: bool | None) -> str | None:
+    r"""The terms with the sign just proved, ``\frac{u+1}{u} \ge 0``; none when unsigned."""
+    if sgn is None:
+        return None
+    rel = r" \ge 0" if sgn else r" < 0"
+    return r", \qquad ".join(sp.latex(e) + rel for e in shown)
+
+
 # --------------------------------------------------------------------------- p3d.a2c_never_decreases
 
 
@@ -132,6 +140,7 @@ def a2c_never_decreases(rules: RaceRules, bounds: Bounds = ()) -> Derivation:
                 + ("$\\lambda$" if param == "lambda" else "$\\theta$")
                 + f") is {word}",
                 shown[0] if len(shown) == 1 else sp.Tuple(*shown),
+                _signed_display(shown, sgn),
             )
         )
     where = assumptions(rules, bounds)

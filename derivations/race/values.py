@@ -265,10 +265,13 @@ def q_value(rules: RaceRules, action: int) -> Derivation:
         Step("Substituting the value function derived above", sp.Eq(lhs, result)),
     ]
     result = at_goal(rules, steps, result, lhs)
+    staying = "(1 - p_a) V^\\pi(N-1, t+1)" if g == 1 else "\\gamma (1 - p_a) V^\\pi(N-1, t+1)"
     checks = (
         (
-            "At $i = N - 1$ the formula equals the reward on arrival plus the discounted value "
-            "of staying, $c + p_a B(t+1) + \\gamma (1 - p_a) V^\\pi(N-1, t+1)$ (exact arithmetic)."
+            "At $i = N - 1$ the formula equals the reward on arrival plus the "
+            + ("value" if g == 1 else "discounted value")
+            + f" of staying, $c + p_a B(t+1) + {staying}$, with $p_a$ the chance that "
+            "the action advances (exact arithmetic)."
         ),
     )
     return Derivation(f"p3c.Q.a{action}", result, tuple(steps), rules.domain, checks=checks)

@@ -34,19 +34,19 @@ def _divergences(d: Derivation) -> str:
 
 
 KINDS = kinds(
-    ClaimKind("identity", r"$H(y)$ as an expectation (identity (1))",
+    ClaimKind("identity", "identity (1) as one expectation",
               lambda ctx: E.identity_integrand(ctx.params), decide.decide_integrand,
               simulate.simulate, written=_integrand),
     ClaimKind("identity.estimable", "terms of (1) estimable by sampling",
               lambda ctx: E.estimable_identity_terms(ctx.params), decide.decide_terms),
-    ClaimKind("bound", r"the upper bound on $H(y)$",
+    ClaimKind("bound", "the upper bound on the entropy",
               lambda ctx: E.upper_bound(ctx.params), decide.decide_integrand, simulate.simulate,
               written=_integrand),
     ClaimKind("bound.estimable", "terms of the bound estimable by sampling",
               lambda ctx: E.estimable_bound_terms(ctx.params), decide.decide_terms),
     ClaimKind("vae", "the bound is the VAE objective",
               lambda ctx: E.vae_objective(ctx.params), decide.decide_vae),
-    ClaimKind("gap", r"the gap of the bound, bound minus $H(y)$",
+    ClaimKind("gap", "the gap of the bound, bound minus the entropy",
               lambda ctx: E.bound_gap(ctx.params), decide.decide_integrand, simulate.simulate,
               written=_divergences),
 )  # fmt: skip
