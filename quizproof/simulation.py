@@ -26,7 +26,10 @@ One seed fixes every number: the check of claim $c$ draws from
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,15 +154,39 @@ def show(point: dict[sp.Symbol, sp.Basic]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in point.items())
 
 
+NUMBER_BOUND = 10.0  # seconds to evaluate a printed member at one point (a series may not end)
+
+
+@contextlib.contextmanager
+def _bounded(seconds: float, why: str):
+    """Raise SimulationError(why) after ``seconds`` (in a main thread; elsewhere no bound)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SimulationError(why)
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def number(expr: sp.Basic, point: dict[sp.Symbol, sp.Basic]) -> float:
     """A printed member's value at an exact point, as a float (SimulationError if none)."""
-    value = expr.subs(point)
-    if value.has(sp.Sum):
-        value = value.doit()
-    if value.free_symbols:
-        names = ", ".join(sorted(str(s) for s in value.free_symbols))
-        raise SimulationError(f"the answer still depends on {names} at a parameter point")
-    z = complex(sp.N(value, 30))
+    why = f"the answer's value at {show(point)} was not computed within {NUMBER_BOUND:g} s"
+    with _bounded(NUMBER_BOUND, why):
+        value = expr.subs(point)
+        if value.has(sp.Sum):
+            value = value.doit()
+        if value.free_symbols:
+            names = ", ".join(sorted(str(s) for s in value.free_symbols))
+            raise SimulationError(f"the answer still depends on {names} at a parameter point")
+        z = complex(sp.N(value, 30))
     if not (math.isfinite(z.real) and abs(z.imag) <= 1e-12 * max(1.0, abs(z.real))):
         raise SimulationError(f"the answer is not a finite real number at {show(point)}")
     return z.real

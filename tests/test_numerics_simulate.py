@@ -267,3 +267,20 @@ def test_simulate_subcommand_is_registered():
     )
     assert "simulate" in out.stdout
     assert "bench" in out.stdout
+
+
+def test_a_divergent_series_in_an_answer_stops_at_its_bound(monkeypatch):
+    """A series SymPy cannot sum does not hold a simulation forever: it fails, with the reason."""
+    import sympy as sp
+
+    from derivations import race
+    from quizproof import simulation
+    from quizproof.families.race.notation import scope_for
+    from quizproof.notation import parse
+
+    monkeypatch.setattr(simulation, "NUMBER_BOUND", 0.5)
+    scope = scope_for(race.QUIZ_RULES)
+    value = parse(r"\exp(-\sum_{k=1}^\infty \sqrt{k})", scope).value  # read without evaluating
+    point = {sp.Symbol("lambda", positive=True): sp.Rational(1, 2)}
+    with pytest.raises(simulation.SimulationError, match=r"not computed within 0\.5 s"):
+        simulation.number(value, point)

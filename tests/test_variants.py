@@ -248,3 +248,24 @@ def test_estimator_values_on_the_quiz_rules(quiz_file, cid, answer, verdict):
     assert claim["verdict"] == verdict, claim
     if verdict == "refuted":
         assert claim["counterexample"]["point"]
+
+
+def test_a_series_as_a_rule_value_stops_with_one_line(quiz_file):
+    """Its range could not be checked in bounded time: the file says so at once."""
+    path = quiz_file(
+        [("p3b.V", "0")],
+        extra="[race]\nadvance_prob_a2 = '\\exp(-\\sum_{k=1}^\\infty \\sqrt{k})'\n",
+    )
+    res = run_cli("check", str(path))
+    assert res.returncode == 2
+    (line,) = res.stderr.strip().splitlines()
+    assert "advance_prob_a2" in line
+    assert "a series is not accepted" in line
+
+
+def test_one_symbol_cannot_be_both_the_discount_and_the_goal(quiz_file):
+    path = quiz_file([("p3b.V", "0")], extra="[race]\ngoal = 'g'\ndiscount = 'g'\n")
+    res = run_cli("check", str(path))
+    assert res.returncode == 2
+    (line,) = res.stderr.strip().splitlines()
+    assert "'g' already names the discount; the goal needs a symbol of its own" in line

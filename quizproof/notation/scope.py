@@ -55,6 +55,10 @@ def unary(f: Callable[[sp.Basic], sp.Basic], name: str) -> FunctionImpl:
             raise NotationError(f"{name} takes one argument")
         if isinstance(app.args[0], sp.Tuple):
             raise NotationError(f"{name} takes a number, not a tuple")
+        if app.args[0].has(sp.Sum) and isinstance(f, type) and issubclass(f, sp.Function):
+            # SymPy would try to evaluate the series numerically here, which may not end
+            # for a divergent one: the series stays as written until it is evaluated
+            return f(app.args[0], evaluate=False)
         return f(app.args[0])
 
     return apply

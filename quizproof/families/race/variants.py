@@ -50,6 +50,10 @@ def _read(table: Mapping[str, Any], key: str, where: str, scope: Scope) -> sp.Ex
         raise FamilyError(f"[{where}]: {key} = {value!r}: {err}") from None
     if len(parsed.members) != 1:
         raise FamilyError(f"[{where}]: {key} must be a single expression")
+    if parsed.value.has(sp.Sum):  # its range could not be checked in bounded time
+        raise FamilyError(
+            f"[{where}]: {key} = {value!r}: a series is not accepted; write its value"
+        )
     return parsed.value
 
 
@@ -61,11 +65,16 @@ def rules_from(table: Mapping[str, Any] | None, where: str = "race") -> RaceRule
     if unknown:
         raise FamilyError(f"[{where}]: unknown key(s) {', '.join(sorted(unknown))}")
     new: dict[str, sp.Symbol] = {}
+    owner: dict[str, str] = {}  # which kind of value each new symbol stands for
 
     def symbols(kind: str, **assumptions: bool):
         def new_symbol(name: str) -> sp.Symbol:
             if name in RESERVED or name == "N" or not name.replace("_", "").isalnum():
                 raise NotationError(f"{name!r} cannot name a new {kind}")
+            if owner.setdefault(name, kind) != kind:  # two probabilities may share one
+                raise NotationError(
+                    f"{name!r} already names the {owner[name]}; the {kind} needs a symbol of its own"
+                )
             return new.setdefault(name, sp.Symbol(name, **assumptions))
 
         return new_symbol
@@ -118,6 +127,8 @@ def _range(
     except NotationError as err:
         raise FamilyError(f"{where}: {err}") from None
     members, relations = list(parsed.members), list(parsed.relations)
+    if any(isinstance(m, sp.Basic) and m.has(sp.Sum) for m in members):
+        raise FamilyError(f"{where}: a series is not accepted; write its value")
     if relations and all(rel in UPPER for rel in relations):  # '1 > p > 0': read it backwards
         members.reverse()
         relations = [{">": "<", ">=": "<="}[rel] for rel in reversed(relations)]

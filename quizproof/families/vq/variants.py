@@ -77,6 +77,8 @@ def _value(key: str, raw: Any, where: str, used: dict[str, str]) -> sp.Expr:
             value = parse(raw, Scope(new_symbol=new_symbol)).value
         except NotationError as err:
             raise FamilyError(f"{head}: {err}") from None
+        if value.has(sp.Sum):  # its range could not be checked in bounded time
+            raise FamilyError(f"{head}: a series is not accepted; write its value")
         if value.free_symbols:
             if not isinstance(value, sp.Symbol):
                 raise FamilyError(f"{head}: must be a number or a single new symbol")
