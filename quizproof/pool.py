@@ -12,9 +12,12 @@ unbounded.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import signal
+import threading
 import time
 import warnings
 from collections import deque
@@ -148,3 +151,26 @@ def run_bounded(
         for w in pool:  # idle or abandoned: either way done
             retire(w)
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def time_bound(seconds: float, error: Callable[[], Exception]):
+    """Raise ``error()`` if the block runs past ``seconds`` (in a main thread; elsewhere no bound).
+
+    For pure-Python work that may not end (SymPy evaluating a divergent series) inside
+    a task whose own bound is much longer.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise error()
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

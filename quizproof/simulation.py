@@ -26,10 +26,7 @@ One seed fixes every number: the check of claim $c$ draws from
 
 from __future__ import annotations
 
-import contextlib
 import math
-import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +42,7 @@ from quizproof.model import Claim, Quiz, load_quiz
 from quizproof.notation import SUBJECT, NotationError, parse
 from quizproof.notation.unknowns import marking
 from quizproof.output import Progress
-from quizproof.pool import run_bounded
+from quizproof.pool import run_bounded, time_bound
 
 PILOT = 1 << 14
 STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
@@ -157,29 +154,10 @@ def show(point: dict[sp.Symbol, sp.Basic]) -> str:
 NUMBER_BOUND = 10.0  # seconds to evaluate a printed member at one point (a series may not end)
 
 
-@contextlib.contextmanager
-def _bounded(seconds: float, why: str):
-    """Raise SimulationError(why) after ``seconds`` (in a main thread; elsewhere no bound)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise SimulationError(why)
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def number(expr: sp.Basic, point: dict[sp.Symbol, sp.Basic]) -> float:
     """A printed member's value at an exact point, as a float (SimulationError if none)."""
     why = f"the answer's value at {show(point)} was not computed within {NUMBER_BOUND:g} s"
-    with _bounded(NUMBER_BOUND, why):
+    with time_bound(NUMBER_BOUND, lambda: SimulationError(why)):
         value = expr.subs(point)
         if value.has(sp.Sum):
             value = value.doit()
