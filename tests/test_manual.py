@@ -332,3 +332,12 @@ def test_a_step_showing_objects_prints_a_list_not_a_python_tuple():
     assert one == r"\lambda = \frac{1}{u + 1}"
     several = step_latex(Step("", sp.Tuple(sp.Symbol("a"), sp.Symbol("b"))))
     assert several == r"a, \quad b"
+
+
+def test_equations_side_by_side_stack_rather_than_break_inside_each_other():
+    pair = r"\alpha(i) = \alpha(i + 1), \qquad \beta(i) = \beta(i + 1) + \frac{\alpha(i + 1)}{q}"
+    out = html.wrapped(pair, html.NARROW_GLYPHS)
+    assert out == (
+        r"\begin{aligned} & \alpha(i) = \alpha(i + 1) \\ "
+        r"& \beta(i) = \beta(i + 1) + \frac{\alpha(i + 1)}{q} \end{aligned}"
+    )

@@ -104,7 +104,7 @@ _OPENS = re.compile(r"\\left(?![A-Za-z])|\\\{|[{(\[]")
 _CLOSES = re.compile(r"\\right(?![A-Za-z])|\\\}|[})\]]")
 _EXPECTATION = re.compile(r"(?:\\mathbb\{E\}|\bE)_(?:\{(?:[^{}]|\{[^{}]*\})*\}|\S)\s*")
 # Line widths in glyphs (roughly): the wide layout, and a phone's.
-WIDE_GLYPHS, NARROW_GLYPHS = 60, 28
+WIDE_GLYPHS, NARROW_GLYPHS = 60, 24
 
 
 def _glyphs(tex: str) -> int:
@@ -161,6 +161,23 @@ def _pieces(tex: str) -> list[tuple[str, str]]:
     return out
 
 
+def _top_level_split(tex: str, command: str) -> list[str]:
+    """``tex`` cut at each ``command`` outside every bracket."""
+    parts, depth, start, k = [], 0, 0, 0
+    while k < len(tex):
+        if depth == 0 and tex.startswith(command, k) and not tex[k + len(command) :][:1].isalpha():
+            parts.append(tex[start:k])
+            k = start = k + len(command)
+            continue
+        if m := _OPENS.match(tex, k):
+            depth, k = depth + 1, m.end()
+        elif m := _CLOSES.match(tex, k):
+            depth, k = depth - 1, m.end()
+        else:
+            k += 2 if tex[k] == "\\" else 1
+    return [*parts, tex[start:]]
+
+
 def wrapped(tex: str, width: int = WIDE_GLYPHS) -> str:
     """A long formula broken into lines of about ``width`` glyphs, else ``tex`` itself.
 
@@ -168,6 +185,12 @@ def wrapped(tex: str, width: int = WIDE_GLYPHS) -> str:
     before a + or -.  Only the layout changes: the symbols are the printed ones, in order.
     """
     if _glyphs(tex) <= width or any(x in tex for x in ("\\begin", "$", "&", "\\\\")):
+        return tex
+    equations = [e.strip().rstrip(",").strip() for e in _top_level_split(tex, r"\qquad")]
+    if len(equations) > 1:  # equations side by side: one under another, each wrapped alone
+        rows = [wrapped(e, width) for e in equations]
+        if all(r"\begin" not in r for r in rows):
+            return r"\begin{aligned} " + r" \\ ".join("& " + r for r in rows) + r" \end{aligned}"
         return tex
     pieces = _pieces(tex)
     lines: list[str] = [pieces[0][1]]
