@@ -45,6 +45,19 @@ STYLE = {
     "savefig.transparent": True,
 }
 
+# Mid-grey text and axes, readable on a light and a dark page alike and on a phone: for
+# figures whose marks carry colours of their own.
+GREY = "#8a8a8a"
+GREY_STYLE = {
+    **STYLE,
+    "text.color": GREY,
+    "axes.labelcolor": GREY,
+    "axes.edgecolor": GREY,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "legend.labelcolor": GREY,
+}
+
 
 @dataclass(frozen=True)
 class Figure:

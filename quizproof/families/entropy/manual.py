@@ -12,24 +12,10 @@ import sympy as sp
 from derivations import entropy as E
 from numerics import entropy as entropy_sim
 from quizproof.family import Context
-from quizproof.manual.content import SEED, STYLE, Figure, ProblemView, pyplot, svg
+from quizproof.manual.content import GREY_STYLE as THEME
+from quizproof.manual.content import SEED, Figure, ProblemView, pyplot, svg
 from quizproof.manual.html import esc, frame_html, inline, prose
 
-# Readable on a light or a dark page and on a phone: no background, mid-grey text and
-# axes, mid-tone colours, large text in a narrow figure.
-THEME = {
-    **STYLE,
-    "font.size": 12,
-    "figure.facecolor": "none",
-    "axes.facecolor": "none",
-    "savefig.transparent": True,
-    "text.color": "#8a8a8a",
-    "axes.labelcolor": "#8a8a8a",
-    "axes.edgecolor": "#8a8a8a",
-    "xtick.color": "#8a8a8a",
-    "ytick.color": "#8a8a8a",
-    "legend.labelcolor": "#8a8a8a",
-}
 BLUE, ORANGE, GREEN = "#4c9be8", "#e8864c", "#5bb56f"
 
 
