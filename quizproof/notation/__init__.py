@@ -37,7 +37,7 @@ from quizproof.notation.scope import (
     unary,
 )
 from quizproof.notation.tokens import MAX_LENGTH, NotationError, Token, tokenize
-from quizproof.notation.words import normalise_words, yes_no
+from quizproof.notation.words import normalise_words, split_top_level, yes_no
 
 __all__ = [
     "BASE_FUNCTIONS",
@@ -54,6 +54,7 @@ __all__ = [
     "parse",
     "rounded",
     "sigmoid",
+    "split_top_level",
     "tokenize",
     "unary",
     "yes_no",

@@ -25,3 +25,17 @@ def yes_no(text: str) -> bool:
     if words in NO:
         return False
     raise NotationError(f"expected yes or no, found {text!r}")
+
+
+def split_top_level(text: str, separators: str = ",;") -> list[str]:
+    """``text`` cut at each separator outside brackets, the pieces as they stand."""
+    pieces, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch in separators and depth == 0:
+            pieces.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [*pieces, cur]

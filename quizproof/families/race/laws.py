@@ -33,7 +33,7 @@ from derivations.core import Derivation
 from quizproof.decide import claim_seed, compare, decide_value
 from quizproof.family import Context
 from quizproof.model import Claim
-from quizproof.notation import SUBJECT, NotationError, parse
+from quizproof.notation import SUBJECT, NotationError, parse, split_top_level
 from quizproof.notation.unknowns import marking, restated
 
 _WP = re.compile(r"\\text\s*\{\s*(?:with probability|w\.\s*p\.)\s*\}|\bwith probability\b|\bw\.p\.")
@@ -43,17 +43,7 @@ _SEPARATORS = re.compile(r"\\text\s*\{\s*and\s*\}|\band\b|;")
 
 def _split_top(text: str) -> list[str]:
     """Split at commas and semicolons outside brackets (and at the word "and")."""
-    text = _SEPARATORS.sub(";", text)
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        depth += ch in "({["
-        depth -= ch in ")}]"
-        if ch in ",;" and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
+    parts = split_top_level(_SEPARATORS.sub(";", text))
     return [p.strip() for p in parts if p.strip()]
 
 

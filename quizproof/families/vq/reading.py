@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derivations import vq as V
-from quizproof.notation import BASE_FUNCTIONS, Application, NotationError, Scope, parse
+from quizproof.notation import (
+    BASE_FUNCTIONS,
+    Application,
+    NotationError,
+    Scope,
+    parse,
+    split_top_level,
+)
 
 K = sp.Symbol("k", integer=True, nonnegative=True)  # the symbol assigned to x
 E_NEW = sp.Symbol("e_new", real=True)  # the codeword after the step, when named on the left
@@ -134,17 +141,7 @@ _LEADING_WORD = re.compile(r"^\s*(?:for|if|when|where|with)\b", re.IGNORECASE)
 def split_condition(text: str) -> tuple[str, list[str]]:
     r"""``update, \eta < 1/2`` (or ``\quad``, ``\text{for}``, ``;``) into the update and conditions."""
     marked = _CONDITION_WORDS.sub(",", re.sub(r"\\[,;:!]", " ", text))  # \, is a space
-    pieces, depth, cur = [], 0, ""
-    for ch in marked:
-        depth += ch in "({["
-        depth -= ch in ")}]"
-        if ch in ",;" and depth == 0:
-            pieces.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    pieces.append(cur)
-    pieces = [_LEADING_WORD.sub("", p).strip() for p in pieces]
+    pieces = [_LEADING_WORD.sub("", p).strip() for p in split_top_level(marked)]
     pieces = [p for p in pieces if p and p != "."]
     if not pieces:
         return text, []
