@@ -13,6 +13,8 @@ unbounded.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -29,8 +31,22 @@ from typing import Any
 Task = Callable[[], Any]
 
 
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when its parent dies, even by SIGKILL.
+
+    A worker busy in a task (SymPy summing a series, say) never reads its pipe, so
+    without this it would outlive a killed parent and keep a core busy.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipe still ends an idle worker
+        return
+
+
 def _serve(conn: Connection, tasks: Sequence[Task], on_error: Callable[[BaseException], Any]):
     """A worker: run the tasks whose indices arrive, send back (index, result)."""
+    _die_with_parent()  # pragma: no cover - runs in the child
     while True:  # pragma: no cover - runs in the child
         try:
             n = conn.recv()
