@@ -269,7 +269,7 @@ def test_points_name_words_as_words_and_symbols_as_math():
 
 # -- long formulas: broken into lines, never rewritten --------------------------------------
 
-_LAYOUT = re.compile(r"\\begin\{aligned\}|\\end\{aligned\}|\\\\|&|\\quad|\s")
+_LAYOUT = re.compile(r"\\begin\{aligned\}|\\end\{aligned\}|\\\\|&|\\quad|\\right\.|\\left\.|\s")
 
 
 def _symbols(tex: str) -> str:
@@ -297,15 +297,17 @@ def test_a_wrapped_answer_keeps_every_symbol_in_order(width):
     assert wrapped_some  # 1(a) and 1(c) are long enough at every width
 
 
-def test_a_chain_breaks_at_its_relations_and_a_sum_only_outside_brackets():
+def test_a_chain_breaks_at_its_relations_and_a_bracket_only_with_balanced_fences():
     chain = r"Q^\pi((i,t),a_1) = V^\pi(i,t+1) = -\left(t + 1 + \frac{N - i}{\lambda}\right)"
     out = html.wrapped(chain, 12)
     rows = out.removeprefix(r"\begin{aligned} ").removesuffix(r" \end{aligned}").split(r" \\ ")
     assert rows == [
         r"& Q^\pi((i,t),a_1)",
         r"& \quad = V^\pi(i,t+1)",
-        r"& \quad = -\left(t + 1 + \frac{N - i}{\lambda}\right)",  # the bracket stays whole
+        r"& \quad = -\left( t + 1 \right.",  # TeX's invisible fences keep each line balanced
+        r"& \quad \left. + \frac{N - i}{\lambda} \right)",
     ]
+    assert html.wrapped(chain, html.WIDE_GLYPHS) == chain  # short enough: untouched
     # the minus after an expectation's subscript belongs to its operand
     expectation = r"E_{y \sim \text{Pop}} -\ln \text{Pop}(y) + \ln P_\Psi(z|y) - \ln P_\Phi(z)"
     first = html.wrapped(expectation, 10).split(r" \\ ")[0]

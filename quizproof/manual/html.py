@@ -13,6 +13,7 @@ import pandas as pd
 import sympy as sp
 
 from quizproof.manual.mathml import inline
+from quizproof.notation import split_top_level
 
 ICONS = {
     "verified": "✓",
@@ -100,6 +101,7 @@ def display(tex: str) -> str:
 
 # Where a long formula may break: at a top-level relation, or before a top-level + or -.
 _RELATION = re.compile(r"\\(?:leq?|geq?|leftarrow|approx)(?![A-Za-z])|\+=|:=|=|<|>")
+_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
 _OPENS = re.compile(r"\\left(?![A-Za-z])|\\\{|[{(\[]")
 _CLOSES = re.compile(r"\\right(?![A-Za-z])|\\\}|[})\]]")
 _EXPECTATION = re.compile(r"(?:\\mathbb\{E\}|\bE)_(?:\{(?:[^{}]|\{[^{}]*\})*\}|\S)\s*")
@@ -137,11 +139,7 @@ def _pieces(tex: str) -> list[tuple[str, str]]:
         if m := _CLOSES.match(tex, k):
             depth, k, last = depth - 1, m.end(), "x"
             continue
-        if tex[k] == "\\":
-            m = re.compile(r"\\[A-Za-z]+|\\.").match(tex, k)
-            k, last = m.end(), "x"
-            continue
-        if depth == 0 and not norm:
+        if depth == 0 and not norm:  # before commands: \le and \leftarrow are relations
             if m := _RELATION.match(tex, k):
                 cuts.append((k, m.end(), "rel"))
                 k, last = m.end(), "rel"
@@ -150,6 +148,10 @@ def _pieces(tex: str) -> list[tuple[str, str]]:
                 cuts.append((k, k + 1, "term"))
                 k, last = k + 1, "op"
                 continue
+        if tex[k] == "\\":
+            m = _COMMAND.match(tex, k)
+            k, last = m.end(), "x"
+            continue
         if not tex[k].isspace():
             last = "x" if tex[k] not in "+-*/,&" else "op"
         k += 1
@@ -200,9 +202,60 @@ def wrapped(tex: str, width: int = WIDE_GLYPHS) -> str:
             lines.append(rf"\quad {op} {operand}")
         else:
             lines[-1] = joined
+    lines = [part for line in lines for part in _inside_brackets(line, width)]
     if len(lines) == 1:
         return tex
     return r"\begin{aligned} " + r" \\ ".join("& " + line for line in lines) + r" \end{aligned}"
+
+
+_LEFT = re.compile(r"\\left\s*(?:\\\{|\\\||[(\[|.])")
+_RIGHT = re.compile(r"\\right\s*(?:\\\}|\\\||[)\]|.])")
+
+
+def _inside_brackets(line: str, width: int) -> list[str]:
+    r"""A line still too long that ends in one ``\left ... \right`` group, broken inside it.
+
+    The group's terms (or, for a set, its items) are packed into lines, the
+    brackets kept balanced with TeX's invisible ``\right.`` and ``\left.``.
+    """
+    start = _LEFT.search(line)
+    if _glyphs(line) <= width or start is None:
+        return [line]
+    depth, k, close = 0, start.start(), None
+    while k < len(line):
+        if m := _LEFT.match(line, k):
+            depth, k = depth + 1, m.end()
+        elif m := _RIGHT.match(line, k):
+            depth, k = depth - 1, m.end()
+            if depth == 0:
+                close = m
+                break
+        else:
+            k += 1
+    if close is None or line[close.end() :].strip():
+        return [line]
+    inner = line[start.end() : close.start()]
+    pieces = [(op, operand) for op, operand, kind in _pieces(inner) if kind != "rel"]
+    if len(pieces) != len(_pieces(inner)):
+        return [line]  # a relation inside the brackets: leave the line whole
+    if len(pieces) == 1:  # a set or a tuple: its items, the comma kept at the line's end
+        items = [i.strip() for i in split_top_level(inner, ",")]
+        pieces = [("", items[0])] + [(",", i) for i in items[1:]]
+    head = line[: start.end()]
+    segments = [pieces[0][1]]
+    for op, operand in pieces[1:]:
+        joined = f"{segments[-1]}{op} {operand}" if op == "," else f"{segments[-1]} {op} {operand}"
+        if _glyphs(joined) > width - 4:
+            segments[-1] += "," if op == "," else ""
+            segments.append(operand if op == "," else f"{op} {operand}")
+        else:
+            segments[-1] = joined
+    if len(segments) == 1:
+        return [line]
+    out = [f"{head} {segments[0]} \\right."]
+    out += [rf"\quad \left. {seg} \right." for seg in segments[1:-1]]
+    out.append(rf"\quad \left. {segments[-1]} {close.group()}")
+    return out
 
 
 def _two_widths(tex: str, render: Callable[[str], str], cls: str) -> str:
