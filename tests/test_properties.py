@@ -51,10 +51,8 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from functools import cache
@@ -70,6 +68,7 @@ from quizproof.families.race import laws
 from quizproof.families.race.variants import prepare
 from quizproof.model import load_quiz, quiz_from_data
 from quizproof.notation import NotationError, Scope, parse
+from quizproof.pool import time_bound as pool_time_bound
 from quizproof.printing import latex
 from tests.conftest import QUIZ4, run_cli
 
@@ -582,18 +581,9 @@ class Overran(BaseException):
     """Raised by the alarm of :func:`time_bound` (a BaseException: nothing under test catches it)."""
 
 
-@contextmanager
 def time_bound(seconds: float):
-    def ring(signum, frame):
-        raise Overran(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    """The pool's own bound on pure-Python work, ringing with :class:`Overran`."""
+    return pool_time_bound(seconds, lambda: Overran(f"still running after {seconds} s"))
 
 
 @settings(max_examples=examples("parser"))
