@@ -160,8 +160,10 @@ def simulate_condition(claim: Claim, ctx: Context, run: SimulationRun) -> ClaimC
 
 
 def _gradient(out: ClaimCheck, kind: str, value, ctx: Context, seed, label: str) -> None:
-    """``seed(*key)`` gives the seed of each random instance."""
-    """x.grad after the backward pass against central differences of objective (3)."""
+    """x.grad after the backward pass against central differences of objective (3).
+
+    ``seed(*key)`` gives the seed of each random instance.
+    """
     for j, pt in enumerate(parameter_points(ctx, kind, value)):
         f = rule(value, pt)
         given = kind == "encoder_gradient" or not ctx.params.commitment.free_symbols
@@ -172,11 +174,10 @@ def _gradient(out: ClaimCheck, kind: str, value, ctx: Context, seed, label: str)
                 # the whole gradient of (3), added to what x.grad already holds from some
                 # other term (here a fixed nonzero array), as back-propagation accumulates
                 held = np.linspace(-1.0, 1.0, c.x.size).reshape(c.x.shape)
-                claimed = f(c.x, c.q, 0.0, held, c.q_grad)
                 expected = held + c.x_grad_fd
             else:  # what (a) adds to the commitment term's gradient already in x.grad
-                claimed = f(c.x, c.q, 0.0, c.x_grad_prior, c.q_grad)
-                expected = c.x_grad_fd
+                held, expected = c.x_grad_prior, c.x_grad_fd
+            claimed = f(c.x, c.q, 0.0, held, c.q_grad)
             dev = np.abs(claimed - expected)
             k = np.unravel_index(int(dev.argmax()), dev.shape)
             ok = bool(dev.max() <= c.fd_error)
