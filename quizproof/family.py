@@ -29,7 +29,7 @@ model, manual) names no family: it finds them all through
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,15 @@ if TYPE_CHECKING:
 
 class FamilyError(ValueError):
     """A variant table that cannot be used; ``str(err)`` is one line naming the table and key."""
+
+
+def reject_unknown_keys(table: Mapping[str, Any], known: Collection[str], where: str) -> None:
+    """FamilyError naming the table's keys that are not among ``known`` (listed too)."""
+    unknown = set(table) - set(known)
+    if unknown:
+        raise FamilyError(
+            f"[{where}]: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(known)})"
+        )
 
 
 @dataclass(frozen=True)

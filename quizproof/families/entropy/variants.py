@@ -20,7 +20,7 @@ from typing import Any
 
 from derivations import entropy as E
 from quizproof.families.entropy.reading import scope_for
-from quizproof.family import Context, Domain, FamilyError
+from quizproof.family import Context, Domain, FamilyError, reject_unknown_keys
 
 KEYS = ("conditional", "replace")
 REPLACE = {
@@ -53,11 +53,7 @@ def setting_from(table: Mapping[str, Any] | None, where: str = "entropy") -> E.S
     """The setting of an ``[entropy]`` table, or the quiz's own."""
     if table is None:
         return E.QUIZ
-    unknown = set(table) - set(KEYS)
-    if unknown:
-        raise FamilyError(
-            f"[{where}]: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(KEYS)})"
-        )
+    reject_unknown_keys(table, KEYS, where)
     observed = table.get("conditional", False)
     if not isinstance(observed, bool):
         raise FamilyError(f"[{where}]: conditional = {observed!r}: must be true or false")

@@ -24,7 +24,7 @@ import sympy as sp
 
 from derivations import vq as V
 from quizproof.families.vq.reading import scope_for
-from quizproof.family import Context, Domain, FamilyError
+from quizproof.family import Context, Domain, FamilyError, reject_unknown_keys
 from quizproof.notation import NotationError, Scope, parse
 
 #: key -> (what it is, the field of VQParams, the range as words, admissible test values)
@@ -102,11 +102,7 @@ def params_from(table: Mapping[str, Any] | None, where: str = "vq") -> V.VQParam
     """The parameters of a ``[vq]`` table, or the quiz's own."""
     if table is None:
         return V.QUIZ
-    unknown = set(table) - set(KEYS)
-    if unknown:
-        raise FamilyError(
-            f"[{where}]: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(KEYS)})"
-        )
+    reject_unknown_keys(table, KEYS, where)
     used: dict[str, str] = {}
     fields = {}
     for key, (_, field, _, _) in KEYS.items():
