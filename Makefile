@@ -24,11 +24,13 @@ check: $(STAMP)
 	@$(BIN)/quizproof check quizzes; rc=$$?; \
 	if [ $$rc -ge 2 ]; then echo "make: a quiz file is unusable" >&2; exit $$rc; fi
 
-# The solutions manual: `quizproof manual` writes every page, figure and the
+# The solutions manual: `quizproof manual` checks every quiz (a refuted answer is
+# published as an erratum; an unusable file stops it with exit status 2, as `make
+# check` would, and nothing is written), then writes every page, figure and the
 # navigation from quizzes/*.toml and docs/ into build/manual (Markdown with MathML,
 # and its mkdocs.yml); MkDocs-material builds it into site/, Zensical into
 # site-zensical/.  --strict turns any warning (a broken link) into a failure.
-manual-tree: check
+manual-tree: $(STAMP)
 	$(BIN)/quizproof manual --out build/manual
 
 manual: manual-tree

@@ -153,11 +153,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_manual(args: argparse.Namespace) -> int:
-    from quizproof.manual.generate import write_tree  # plotting and tables: only for the manual
+    # plotting and tables: only for the manual
+    from quizproof.manual.data import UnusableInput
+    from quizproof.manual.generate import write_tree
 
     root = Path(args.root)
     config = Path(args.config) if args.config else root / "mkdocs.yml"
-    nav = write_tree(root, Path(args.out), config, samples=args.samples)
+    try:
+        nav, verdicts = write_tree(root, Path(args.out), config, samples=args.samples)
+    except UnusableInput as err:  # every line, as `check` gives them; nothing is written
+        emit(False, None, lambda: None, err.lines)
+        return 2
+    tally = ", ".join(f"{n} {verdict}" for verdict, n in verdicts.items())
+    print(f"quizproof: {sum(verdicts.values())} claims: {tally}")
     print(f"quizproof: the manual ({len(nav)} sections) is in {args.out}")
     return 0
 

@@ -343,3 +343,32 @@ def test_equations_side_by_side_stack_rather_than_break_inside_each_other():
         r"\begin{aligned} & \alpha(i) = \alpha(i + 1) \\ "
         r"& \beta(i) = \beta(i + 1) + \frac{\alpha(i + 1)}{q} \end{aligned}"
     )
+
+
+def test_the_manual_command_stops_on_an_unusable_file_and_writes_nothing(tmp_path):
+    """`quizproof manual` checks as `check` does: a claim it cannot read stops the manual with
+    exit status 2 and one line naming the file and the claim, and no page is written; a
+    usable folder gives the verdicts' tally and the tree."""
+    from conftest import run_cli
+
+    root = tmp_path / "course"
+    (root / "quizzes").mkdir(parents=True)
+    (root / "quizzes" / "small.toml").write_text(QUIZ_TOML, encoding="utf-8")
+    bad = QUIZ_TOML.replace(r"A^\pi((i, t), a_1) = 1", r"A^\pi((i, t), a_1) = \frac{1}{")
+    (root / "quizzes" / "bad.toml").write_text(bad, encoding="utf-8")
+    out = tmp_path / "tree"
+    result = run_cli("manual", "--root", str(root), "--config", str(ROOT / "mkdocs.yml"),
+                     "--out", str(out), "--samples", "2000")  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "bad.toml" in lines[0] and "p3c.A.a1" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+    (root / "quizzes" / "bad.toml").unlink()
+    result = run_cli("manual", "--root", str(root), "--config", str(ROOT / "mkdocs.yml"),
+                     "--out", str(out), "--samples", "2000")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "4 claims: 2 verified, 2 refuted" in result.stdout
+    assert (out / "docs" / "small" / "problem-3.md").is_file()

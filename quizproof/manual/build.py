@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import posixpath
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from quizproof.checker import VERDICTS
 from quizproof.manual import figures, pages
 from quizproof.manual.data import QuizData, collect
 from quizproof.pool import run_bounded
@@ -61,9 +63,13 @@ def problem_figures(problems: list[Any]) -> list[list[Any]]:
     )  # fmt: skip
 
 
-def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | bytes], list[Any]]:
-    """Every generated file (source path -> content) and the navigation."""
+def build_site(
+    root: Path, samples: int | None = None
+) -> tuple[dict[str, str | bytes], list[Any], dict[str, int]]:
+    """Every generated file (source path -> content), the navigation, and the verdicts' tally."""
     quizzes = collect(root / "quizzes", samples=samples)
+    tally = Counter(c["verdict"] for q in quizzes for c in q.report["claims"])
+    verdicts = {v: tally[v] for v in VERDICTS if tally[v]}
     out: dict[str, str | bytes] = {}
     nav: list[Any] = [{"Overview": "index.md"}]
     overview_figs = figures.overview_figures(quizzes)
@@ -94,4 +100,4 @@ def build_site(root: Path, samples: int | None = None) -> tuple[dict[str, str | 
             f"the manual needs {package} for its math font: pip install -e '.[docs]'"
         )
     out[dest] = (Path(spec.origin).parent / inside).read_bytes()
-    return out, nav
+    return out, nav, verdicts

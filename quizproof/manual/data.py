@@ -18,7 +18,7 @@ from quizproof import registry
 from quizproof.checker import VERDICTS, check_all, derive, prepare
 from quizproof.family import Family
 from quizproof.manual.content import ProblemView
-from quizproof.model import Quiz, load_quiz
+from quizproof.model import Quiz, QuizFileError, load_quiz
 from quizproof.simulation import simulate_all
 
 _ASCII = {"<=": "≤", ">=": "≥", "!=": "≠", "<-": "←", "->": "→"}
@@ -157,13 +157,31 @@ class QuizData:
         return [f for f in self.forms if f.get("problem") == label]
 
 
+class UnusableInput(QuizFileError):
+    """Some quiz file cannot be published: ``lines`` has one line per problem (file, claim)."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+        super().__init__(lines[0] + more)
+
+
 def gather(quizzes: list[Quiz], seed: int = 0, samples: int | None = None) -> list[QuizData]:
     """Check, derive and simulate every quiz, and gather its problems' views.
 
-    ``samples`` fixes the size of every simulation (default: sized by power).
+    ``samples`` fixes the size of every simulation (default: sized by power).  A claim
+    that cannot be read or a problem whose rules are inadmissible stops the manual
+    (:class:`UnusableInput`), as it stops ``quizproof check`` with exit status 2: a
+    manual is published only from files that are all usable.
     """
     reports = check_all(quizzes, timeout=MANUAL_TIMEOUT)
+    unusable = [line for r in reports for line in r.problems]
+    if unusable:
+        raise UnusableInput(unusable)
     simulations = simulate_all(quizzes, samples=samples, seed=seed)
+    unusable = [line for s in simulations for line in s.problems]
+    if unusable:
+        raise UnusableInput(unusable)
     out = []
     for quiz, report, simulation in zip(quizzes, reports, simulations, strict=True):
         forms, _ = derive(quiz)

@@ -56,14 +56,16 @@ def settings(config: Path | None) -> dict[str, Any]:
 
 def write_tree(
     root: Path, out: Path, config: Path | None = None, samples: int | None = None
-) -> list[Any]:
+) -> tuple[list[Any], dict[str, int]]:
     """Write the manual of ``root/quizzes`` (with the pages of ``root/docs``) under ``out``.
 
-    Returns the navigation.  ``samples`` fixes the size of every simulation.
+    Returns the navigation and how many claims got each verdict.  ``samples`` fixes the
+    size of every simulation.  Raises :class:`~quizproof.manual.data.UnusableInput`,
+    before writing anything, when a quiz file cannot be published.
     """
     import yaml
 
-    generated, nav = build_site(root, samples=samples)
+    generated, nav, verdicts = build_site(root, samples=samples)
     docs = out / "docs"
     if docs.exists():
         shutil.rmtree(docs)
@@ -92,4 +94,4 @@ def write_tree(
         + yaml.safe_dump(site, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
-    return nav
+    return nav, verdicts
