@@ -339,6 +339,20 @@ def test_a2c_with_rollout_advantages(race):
     assert z_test(est, se, var).passed
 
 
+@pytest.mark.parametrize("race", [Race(0.5, 3), Race(0.4, 2, 0.3, 0.9, "per-step", 0.9)], ids=_rid)
+def test_a2c_mean_alone_from_one_set_of_rollouts(race):
+    """Without the second set (``rollout_noise=False``): no noise measured, the mean still
+    unbiased (z-tested against value iteration's exact mean at the false-alarm rate)."""
+    table, _ = advantage_table(_spec(race), 200, 400)
+    mean, _ = _exact_moments(race, "a2c", table)
+    s = simulate(race, 1 << 13, seed=46, advantage="rollout", rollouts=4, rollout_noise=False)
+    assert s.a2c_noise is None
+    assert s.episodes == 1 << 13
+    assert z_test(s.a2c.mean, s.a2c.stderr, mean).passed
+    with pytest.raises(ValueError, match="rollout mode"):
+        s.a2c_variance()
+
+
 def test_the_rollout_noise_is_taken_out():
     """With one pair per estimate the noise dwarfs A2C's own variance: s_G^2 alone is refuted
     (|z| above ten at this size), s_G^2 - C-bar is not."""

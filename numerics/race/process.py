@@ -127,7 +127,9 @@ class RaceStats:
         $s_G^2$ and $\bar C$ are positively correlated.
         """
         if self.a2c is None or self.a2c_noise is None:
-            raise ValueError("the variance with the true advantages needs the rollout mode")
+            raise ValueError(
+                "the variance with the true advantages needs the rollout mode with its noise"
+            )
         g, c = self.a2c, self.a2c_noise
         return g.variance - c.mean, math.hypot(g.variance_stderr, c.stderr)
 

@@ -23,9 +23,11 @@ $\operatorname{Var} G = \operatorname{Var} X + E\sum_k (\gamma^k s_k)^2 v_k$; si
 $E[(\hat A_k - \hat A'_k)^2/2 \mid \text{episode}] = v_k$, the second term is
 $E[C]$.  So $\operatorname{Var} X$ is estimated by $s_G^2 - \bar C$, with the
 conservative standard error $\sqrt{\operatorname{se}(s_G^2)^2 + \operatorname{se}(\bar C)^2}$
-(:meth:`~numerics.race.process.RaceStats.a2c_variance`).  The returns,
-REINFORCE and the counts come from the same episodes as in
-:mod:`numerics.race.summary`.  Rollout actions are not counted in ``steps``.
+(:meth:`~numerics.race.process.RaceStats.a2c_variance`).  A run that needs only
+the mean of $G$ takes the first estimate alone (``noise=False``: half the
+rollouts, and no $C$).  The returns, REINFORCE and the counts come from the
+same episodes as in :mod:`numerics.race.summary`.  Rollout actions are not
+counted in ``steps``.
 """
 
 from __future__ import annotations
@@ -50,8 +52,13 @@ def run_chunk(
     rollouts: int,
     baseline: float = 0.0,
     edges: tuple[float, ...] | None = None,
+    noise: bool = True,
 ) -> RaceStats:
-    """Run ``episodes`` episodes side by side with rollout advantages; summarise them."""
+    """Run ``episodes`` episodes side by side with rollout advantages; summarise them.
+
+    ``noise`` takes the second, independent estimate at every step that measures the
+    rollouts' own noise (``a2c_noise``, for the variance); without it ``a2c_noise`` is None.
+    """
     lam, N, g = race.lam, int(race.N), race.discount
     i0, t0 = int(start[0]), int(start[1])
     lo, hi = race.cuts
@@ -77,13 +84,15 @@ def run_chunk(
         a2 = u < lam
         advanced = (u >= lo) & (u < hi)
         w = np.where(a2, 1.0 / lam, -1.0 / (1.0 - lam)) * disc[alive]  # $s_k \gamma^k$
-        rows = np.repeat(alive, 2 * rollouts)
+        sets = 2 if noise else 1
+        rows = np.repeat(alive, sets * rollouts)
         G1, G2 = paired_returns(race, i[rows], t[rows], rng)
-        D = (G1 - G2).reshape(n, 2, rollouts).mean(axis=2)  # two independent $\bar D$
+        D = (G1 - G2).reshape(n, sets, rollouts).mean(axis=2)  # independent $\bar D$s
         factor = np.where(a2, -(1.0 - lam), lam)
-        A, A2 = factor * D[:, 0], factor * D[:, 1]
+        A = factor * D[:, 0]
         G[alive] += w * A
-        C[alive] += w * w * (A - A2) ** 2 / 2.0
+        if noise:
+            C[alive] += w * w * (A - factor * D[:, 1]) ** 2 / 2.0
         Y[alive] += w
         n2[alive] += a2
         L[alive] += 1
@@ -99,6 +108,6 @@ def run_chunk(
     )  # fmt: skip
     return RaceStats(
         stats.episodes, stats.steps, stats.ret, stats.length, stats.reinforce,
-        stats.reinforce_negative, stats.a2c, stats.a2c_negative, Moments.of(C),
+        stats.reinforce_negative, stats.a2c, stats.a2c_negative, Moments.of(C) if noise else None,
         stats.reinforce_hist, stats.a2c_hist,
     )  # fmt: skip

@@ -290,6 +290,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     baseline: float = 0.0,
     edges: tuple[float, ...] | None = None,
+    rollout_noise: bool = True,
 ) -> RaceStats:
     """Simulate ``episodes`` episodes from ``start``; one seed fixes every number.
 
@@ -297,7 +298,9 @@ def simulate(
     ``advantage`` adds A2C's estimate $\\sum_k \\gamma^k \\partial_\\lambda \\ln\\pi(a_k) A$:
     a function ``(i, t, a) -> A`` supplied by the caller, or ``"rollout"``, the
     advantages estimated afresh at every step from ``rollouts`` paired episodes
-    (:mod:`numerics.race.rollout`; the stats then carry ``a2c_noise``).
+    (:mod:`numerics.race.rollout`; the stats then carry ``a2c_noise``, unless
+    ``rollout_noise`` is false: then only the mean of A2C's estimate is measured, at
+    half the rollouts).
     ``progress`` is called with the number of episodes finished after every
     chunk.  ``baseline`` $b$ turns REINFORCE's estimate into
     $\\sum_k \\partial_\\lambda \\ln\\pi(a_k)\\, \\gamma^k (G_k - b)$, $G_k$ the
@@ -319,13 +322,15 @@ def simulate(
     n_chunks = -(-episodes // chunk)
     total = RaceStats(
         a2c=Moments() if advantage is not None else None,
-        a2c_noise=Moments() if by_rollout else None,
+        a2c_noise=Moments() if by_rollout and rollout_noise else None,
     )
     for c, child in enumerate(ss.spawn(n_chunks)):
         m = min(chunk, episodes - c * chunk)
         rng = np.random.Generator(np.random.PCG64(child))
         if by_rollout:
-            part = run_rollout_chunk(race, start, first_action, m, rng, rollouts, baseline, edges)
+            part = run_rollout_chunk(
+                race, start, first_action, m, rng, rollouts, baseline, edges, rollout_noise
+            )
         else:
             part = _run_chunk(race, start, first_action, m, rng, slots, advantage, baseline, edges)
         total = total.merge(part)

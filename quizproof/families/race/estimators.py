@@ -82,9 +82,9 @@ def episode_statistic(
 
     def run(stage: int, n: int, rollouts: bool, m: int = 0) -> sim.RaceStats:
         seed = plan.seedseq(*key, m, stage)
-        if rollouts:
-            return sim.simulate(rp.race, min(n, ROLLOUT_EPISODES), seed=seed,
-                                advantage="rollout", rollouts=ROLLOUTS)  # fmt: skip
+        if rollouts:  # the rollouts' own noise is measured only where a variance needs it
+            return sim.simulate(rp.race, min(n, ROLLOUT_EPISODES), seed=seed, advantage="rollout",
+                                rollouts=ROLLOUTS, rollout_noise=kind != "mean.a2c")  # fmt: skip
         return sim.simulate(rp.race, n, seed=seed, baseline=baseline)
 
     def estimate(stage: int, n: int) -> tuple[float, float, float]:
