@@ -121,6 +121,7 @@ def svg(fig: Any) -> bytes:
     """A figure as SVG bytes: deterministic (fixed hash salt, no date), transparent, and
     drawn in ``currentColor`` wherever :data:`STYLE` draws in :data:`INK`."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # dpi sets only the resolution of artists drawn as images (``rasterized=True``)
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=200)
     pyplot().close(fig)
     return buf.getvalue().replace(INK.encode(), b"currentColor")

@@ -143,8 +143,10 @@ def codebook_figure(view: ProblemView) -> Figure | None:
             path = vq_sim.stream_codebook(START, stream, _update(expr))[::10]
             ends.append(path[-1])
             moved.append(int((np.abs(path[-1] - START).sum(axis=1) > 0).sum()))
+            # the cloud of data points as one embedded image: thousands of vector dots
+            # make the page slow to lay out (the paths and markers stay vectors)
             ax.scatter(stream[:, 0], stream[:, 1], s=5, color="#9e9e9e", alpha=0.3, lw=0,
-                       label="data $x_\\Psi(y)$")  # fmt: skip
+                       label="data $x_\\Psi(y)$", rasterized=True)  # fmt: skip
             for k in range(3):
                 ax.plot(path[:, k, 0], path[:, k, 1], "-", lw=1.6, color=COLOURS[k])
                 ax.plot(*path[-1, k], "o", ms=7, color=COLOURS[k])
