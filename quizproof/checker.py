@@ -33,7 +33,9 @@ from quizproof.printing import latex, rendered, steps_json
 
 VERDICTS = ("verified", "refuted", "circular", "undecided", "invalid", "unsupported")
 DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT") or 5.0)
-DERIVE_BOUND = 600.0  # seconds a derivation may take on a worker before it is left to the parent
+DERIVE_BOUND = (
+    600.0  # seconds a problem's derivations may take on a worker, else left to the parent
+)
 
 
 @dataclass
@@ -116,21 +118,34 @@ def derivation(problem: Problem, kind: ClaimKind, ctx: Context) -> Derivation | 
 
 
 def prefetch(wanted: Iterable[tuple[Problem, ClaimKind, Context]]) -> None:
-    """Derive, on every core, what the cache does not hold yet (one task per derivation)."""
-    missing: dict[tuple[str, str, str], tuple[Problem, ClaimKind, Context]] = {}
+    """Derive, on every core, what the cache does not hold yet.
+
+    One task per problem variant (family and variant table), not per derivation: a
+    family's kinds share its own caches of intermediate results (the race's value
+    function and moments, say), which live only as long as the worker that filled
+    them, so a variant's kinds are derived in one process and each intermediate once.
+    The largest groups go first, so that no core idles at the end on a big one.
+    """
+    groups: dict[tuple[str, str], list[tuple[Problem, ClaimKind, Context]]] = {}
+    seen: set[tuple[str, str, str]] = set()
     for problem, kind, ctx in wanted:
         key = _key(problem, kind)
-        if key not in missing and lookup(key, kind.derive.__module__) is MISSING:
-            missing[key] = (problem, kind, ctx)
-    if len(missing) < 2:
+        if key in seen or lookup(key, kind.derive.__module__) is not MISSING:
+            continue
+        seen.add(key)
+        groups.setdefault((key[0], key[2]), []).append((problem, kind, ctx))
+    if len(groups) < 2:
         return  # nothing to share out: derived where it is needed
+    batches = sorted(groups.values(), key=len, reverse=True)
 
     # Whatever goes wrong on a worker (a result that cannot travel back, say) is simply
     # derived again where it is needed, so its error, if any, is reported there.
-    tasks = [lambda k=k, c=c: _derive(k, c) for _, k, c in missing.values()]
+    tasks = [lambda b=b: [_derive(k, c) for _, k, c in b] for b in batches]
     results = run_bounded(tasks, DERIVE_BOUND, lambda n: None, lambda n: None, lambda e: None)
-    for (problem, kind, _), value in zip(missing.values(), results, strict=True):
-        if value is not None:  # a task past its bound is derived again where it is needed
+    for batch, values in zip(batches, results, strict=True):
+        if values is None:  # a batch past its bound is derived again where it is needed
+            continue
+        for (problem, kind, _), value in zip(batch, values, strict=True):
             store(_key(problem, kind), kind.derive.__module__, value)
 
 
@@ -243,10 +258,20 @@ def _plan(quiz: Quiz, prepared: Prepared) -> tuple[list[Outcome | _Pending], lis
     return slots, problems
 
 
-def check_all(quizzes: Sequence[Quiz], timeout: float = DEFAULT_TIMEOUT) -> list[QuizCheck]:
-    """Decide every claim of every quiz, all on one pool of workers."""
+def check_all(
+    quizzes: Sequence[Quiz], timeout: float = DEFAULT_TIMEOUT, forms: bool = False
+) -> list[QuizCheck]:
+    """Decide every claim of every quiz, all on one pool of workers.
+
+    With ``forms`` every form the quizzes' problems derive (:func:`derive`) is derived
+    too, in the same tasks as the claims' derivations of its problem, for the caller
+    that shows them all (the manual): then :func:`derive` finds each one cached.
+    """
     prepared = [prepare(q) for q in quizzes]
-    prefetch(item for q, p in zip(quizzes, prepared, strict=True) for item in _wanted(q, p))
+    wanted = [item for q, p in zip(quizzes, prepared, strict=True) for item in _wanted(q, p)]
+    if forms:
+        wanted += [item for q, p in zip(quizzes, prepared, strict=True) for item in _forms(q, p)]
+    prefetch(wanted)
     plans = [_plan(q, p) for q, p in zip(quizzes, prepared, strict=True)]
     pending = [s for slots, _ in plans for s in slots if isinstance(s, _Pending)]
 
@@ -320,16 +345,21 @@ def _ids(quiz: Quiz, problem: Problem, fam: Family) -> Iterable[tuple[str, str]]
         yield from ((k, k) for k in fam.kinds)
 
 
-def derive(quiz: Quiz) -> tuple[list[Form], list[str]]:
-    """Every form the quiz's problems derive, for their parameters, in a fixed order."""
-    prepared = prepare(quiz)
+def _forms(quiz: Quiz, prepared: Prepared) -> list[tuple[Problem, ClaimKind, Context]]:
+    """Every derivation behind the forms of :func:`derive`."""
     wanted = []
     for problem in quiz.problems:
         ctx = prepared.contexts.get(problem.label)
         if ctx is not None:
             fam = registry.family(problem.family)
             wanted += [(problem, fam.kinds[kind], ctx) for _, kind in _ids(quiz, problem, fam)]
-    prefetch(wanted)
+    return wanted
+
+
+def derive(quiz: Quiz) -> tuple[list[Form], list[str]]:
+    """Every form the quiz's problems derive, for their parameters, in a fixed order."""
+    prepared = prepare(quiz)
+    prefetch(_forms(quiz, prepared))
     forms = []
     for problem in quiz.problems:
         ctx = prepared.contexts.get(problem.label)

@@ -362,7 +362,8 @@ def test_the_manual_command_stops_on_an_unusable_file_and_writes_nothing(tmp_pat
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "bad.toml" in lines[0] and "p3c.A.a1" in lines[0]
+    assert "bad.toml" in lines[0]
+    assert "p3c.A.a1" in lines[0]
     assert "Traceback" not in result.stderr
     assert not out.exists()
 

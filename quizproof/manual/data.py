@@ -174,7 +174,7 @@ def gather(quizzes: list[Quiz], seed: int = 0, samples: int | None = None) -> li
     (:class:`UnusableInput`), as it stops ``quizproof check`` with exit status 2: a
     manual is published only from files that are all usable.
     """
-    reports = check_all(quizzes, timeout=MANUAL_TIMEOUT)
+    reports = check_all(quizzes, timeout=MANUAL_TIMEOUT, forms=True)  # every form shown
     unusable = [line for r in reports for line in r.problems]
     if unusable:
         raise UnusableInput(unusable)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from latex2mathml.converter import convert
 
@@ -32,6 +33,7 @@ class MathRenderError(ValueError):
     """A TeX formula that cannot be rendered to MathML in full."""
 
 
+@lru_cache(maxsize=4096)  # the same formulas recur on every page (symbols, the same forms)
 def tex_to_mathml(tex: str, display: bool = False) -> str:
     """One formula as a ``<math>`` element (block layout when ``display``)."""
     # TeX ignores runs of blanks; HTML tools turn them into no-break spaces, which
