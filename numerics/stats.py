@@ -176,6 +176,12 @@ def samples_needed(
     return max(2, math.ceil((z * sigma / abs(deviation)) ** 2))  # $n \ge (z\sigma/\delta)^2$
 
 
+def deviation_caught(stderr: float, alpha: float = FALSE_ALARM, power: float = POWER) -> float:
+    r"""The smallest offset the two-sided test catches with probability ``power``:
+    $(z_{1-\alpha/2} + z_{power})\,\mathrm{se}$ (what :func:`samples_needed` solves for $n$)."""
+    return (critical_z(alpha) + _NORMAL.inv_cdf(power)) * stderr
+
+
 def power_against(stderr: float, deviation: float, alpha: float = FALSE_ALARM) -> float:
     r"""Probability that the two-sided test flags a true offset ``deviation``."""
     if stderr == 0.0:

@@ -83,6 +83,31 @@ def test_quiz4_checks_have_the_power_the_rule_promises(quiz4_record):
                 assert 0.01 * abs(p["claimed"]) / p["stderr"] >= 7.2 * 0.95, (c["id"], p)
 
 
+def test_a_capped_run_says_which_deviation_it_catches():
+    """A quantity too noisy for 1% within the budget: the run stops at MAX_EPISODES and its
+    note names the deviation caught with probability 0.99 at the stage's false-alarm rate."""
+    import math
+
+    from numerics.stats import deviation_caught
+    from quizproof import simulation
+
+    sigma = 400.0
+
+    def estimate(stage: int, n: int) -> tuple[float, float, float]:
+        return 2.0, sigma / math.sqrt(n), sigma
+
+    pc = simulation.Planner(0, None).decide({}, 2.0, estimate)
+    assert pc.passed
+    assert pc.episodes == simulation.MAX_EPISODES
+    caught = deviation_caught(sigma / math.sqrt(pc.episodes), alpha=simulation.STAGE_ALARM) / 2.0
+    assert caught > 0.01
+    assert f"capped at {simulation.MAX_EPISODES:,} samples: a deviation of {caught:.1%}" in pc.note
+    # a quieter quantity is sized below the budget and says nothing
+    quiet = simulation.Planner(0, None).decide({}, 2.0, lambda s, n: (2.0, 1 / math.sqrt(n), 1.0))
+    assert quiet.episodes < simulation.MAX_EPISODES
+    assert quiet.note == ""
+
+
 def test_wrong_answers_fail_and_agree_with_check(quiz_file):
     path = quiz_file(WRONG)
     record = simulate_quiz(path, samples=SMALL, seed=1)

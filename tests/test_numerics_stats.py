@@ -9,6 +9,7 @@ from numerics.stats import (
     FALSE_ALARM,
     Moments,
     critical_z,
+    deviation_caught,
     difference,
     power_against,
     samples_needed,
@@ -70,6 +71,15 @@ def test_critical_value_and_sample_size_rule():
     # at that size a 1% offset is caught with probability >= 0.99, one fewer is not enough
     assert power_against(sigma / math.sqrt(n), 0.01 * claim) >= 0.99
     assert power_against(sigma / math.sqrt(n - 1), 0.01 * claim) < 0.99
+
+
+@pytest.mark.parametrize("alpha", [FALSE_ALARM, FALSE_ALARM / 2, 0.05])
+def test_the_deviation_caught_is_where_the_power_reaches_099(alpha):
+    """deviation_caught inverts the power curve (power_against, computed apart)."""
+    se = 0.37
+    d = deviation_caught(se, alpha=alpha)
+    assert power_against(se, d, alpha=alpha) == pytest.approx(0.99, abs=1e-9)
+    assert power_against(se, 0.99 * d, alpha=alpha) < 0.99
 
 
 def test_z_test_decisions():

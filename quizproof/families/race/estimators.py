@@ -40,6 +40,7 @@ from quizproof.simulation import (
     PointCheck,
     SimulationError,
     SimulationRun,
+    capped_note,
     labelled,
     members,
     number,
@@ -118,9 +119,10 @@ def episode_statistic(
     pc = plan.decide(rp.shown, claimed, estimate)
     if kind in A2C_KINDS and pc.episodes > ROLLOUT_EPISODES:
         pc.episodes = ROLLOUT_EPISODES
-        capped = (
-            f"capped at {ROLLOUT_EPISODES} episodes with rollout advantages "
-            f"({ROLLOUTS} pairs each, twice per step): less than the planned power"
+        sets = "once per step" if kind == "mean.a2c" else "twice per step"
+        size = abs(claimed) or abs(pc.estimate) or 1.0
+        pc.note = (
+            capped_note(ROLLOUT_EPISODES, pc.stderr, size)
+            + f", with rollout advantages ({ROLLOUTS} pairs each, {sets})"
         )
-        pc.note = f"{pc.note}; {capped}" if pc.note else capped
     return pc
