@@ -121,8 +121,8 @@ def prefetch(wanted: Iterable[tuple[Problem, ClaimKind, Context]]) -> None:
     """Derive, on every core, what the cache does not hold yet.
 
     One task per problem variant (family and variant table), not per derivation: a
-    family's kinds share its own caches of intermediate results (the race's value
-    function and moments, say), which live only as long as the worker that filled
+    family's kinds share its own caches of intermediate results (a value function
+    that several kinds start from, say), which live only as long as the worker that filled
     them, so a variant's kinds are derived in one process and each intermediate once.
     The largest groups go first, so that no core idles at the end on a big one.
     """

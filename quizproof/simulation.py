@@ -37,14 +37,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from numerics.stats import (
-    FALSE_ALARM,
-    RELATIVE_DEVIATION,
-    ZTest,
-    deviation_caught,
-    samples_needed,
-    z_test,
-)
+from numerics import stats
+from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, ZTest, samples_needed, z_test
 from quizproof.checker import prepare
 from quizproof.family import Context
 from quizproof.model import Claim, Quiz, load_quiz
@@ -56,7 +50,7 @@ from quizproof.pool import run_bounded, time_bound
 PILOT = 1 << 14
 STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
 SIGMA_MARGIN = 1.05
-MAX_EPISODES = 1 << 22  # a run's budget: about 0.3 s of the race's simulator
+MAX_EPISODES = 1 << 22  # a run's budget of samples
 
 
 class SimulationError(ValueError):
@@ -255,7 +249,7 @@ class Planner:
 
 def capped_note(n: int, stderr: float, size: float) -> str:
     """What a run cut to its budget of ``n`` samples still catches (``size``: the claimed value)."""
-    caught = deviation_caught(stderr, alpha=STAGE_ALARM) / size
+    caught = stats.deviation_caught(stderr, alpha=STAGE_ALARM) / size
     return (f"capped at {n:,} samples: a deviation of {caught:.1%} is caught with probability "
             f"0.99 (1.0% planned)")  # fmt: skip
 
