@@ -258,6 +258,18 @@ def _plan(quiz: Quiz, prepared: Prepared) -> tuple[list[Outcome | _Pending], lis
     return slots, problems
 
 
+def derive_all(
+    quizzes: Sequence[Quiz], prepared: Sequence[Prepared] | None = None, forms: bool = True
+) -> None:
+    """Derive into the cache, on every core, what deciding the quizzes' claims needs, and with
+    ``forms`` every form their problems derive (:func:`derive`)."""
+    prepared = prepared if prepared is not None else [prepare(q) for q in quizzes]
+    wanted = [item for q, p in zip(quizzes, prepared, strict=True) for item in _wanted(q, p)]
+    if forms:
+        wanted += [item for q, p in zip(quizzes, prepared, strict=True) for item in _forms(q, p)]
+    prefetch(wanted)
+
+
 def check_all(
     quizzes: Sequence[Quiz], timeout: float = DEFAULT_TIMEOUT, forms: bool = False
 ) -> list[QuizCheck]:
@@ -268,10 +280,7 @@ def check_all(
     that shows them all (the manual): then :func:`derive` finds each one cached.
     """
     prepared = [prepare(q) for q in quizzes]
-    wanted = [item for q, p in zip(quizzes, prepared, strict=True) for item in _wanted(q, p)]
-    if forms:
-        wanted += [item for q, p in zip(quizzes, prepared, strict=True) for item in _forms(q, p)]
-    prefetch(wanted)
+    derive_all(quizzes, prepared, forms)
     plans = [_plan(q, p) for q, p in zip(quizzes, prepared, strict=True)]
     pending = [s for slots, _ in plans for s in slots if isinstance(s, _Pending)]
 

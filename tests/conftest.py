@@ -41,6 +41,25 @@ def quiz_file(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# The shipped files' derivations, done once before the workers start
+
+
+def pytest_configure(config):
+    """Derive every form of every shipped quiz file into the derivation cache, on every core,
+    before xdist's workers start: they then read those derivations from disk instead of
+    each deriving the same ones at the same moment (the manual, the agreement test, the
+    read-back tests all start from them).  Only in xdist's controller, with workers to come;
+    a run of a few tests in one process derives what it needs where it needs it.
+    """
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return
+    from quizproof.checker import derive_all
+    from quizproof.model import load_quiz
+
+    derive_all([load_quiz(p) for p in sorted((ROOT / "quizzes").glob("*.toml"))])
+
+
+# ---------------------------------------------------------------------------
 # The manual, written and built once per test session (shared by xdist workers)
 
 MANUAL_SAMPLES = 4000  # small simulations: the manual's pages, not its statistics, are tested
