@@ -23,7 +23,8 @@ search of :func:`derivations.race.signs.reinforce_can_decrease`.
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 import sympy as sp
 
@@ -85,26 +86,68 @@ class EpisodeLaw:
         self.block = self.advance_step * geometric.subs(b, self.fail_step)
         self.pgf = self.block**N_sym  # $\Phi(x, y) = (A / (1 - B))^N$
         self.log_pgf = N_sym * sp.log(self.block)  # $\ln \Phi$
-        # $(x\partial_x)^a (y\partial_y)^b \Phi = f_{a,b}\,\Phi$; $f$ is rational, $\Phi(1,1) = 1$.
+        # $(x\partial_x)^a (y\partial_y)^b \Phi = f_{a,b}\,\Phi$ with $f_{a,b}$ a polynomial in
+        # the $L_{i,j} = (x\partial_x)^i (y\partial_y)^j \ln\Phi$, kept as symbols until the
+        # end (the two operators commute); $\Phi(1, 1) = 1$.
         self._derivs: dict[tuple[int, int], sp.Expr] = {(0, 0): sp.Integer(1)}
-        self._moments: dict[tuple[int, int], sp.Expr] = {}
+        self._logs: dict[tuple[int, int, sp.Expr], sp.Expr] = {}
+        self._moments: dict[tuple[int, int, sp.Expr], sp.Expr] = {}
 
     def _deriv(self, a: int, b: int) -> sp.Expr:
+        r"""$f_{a,b}$: $v\partial_v (f\Phi) = (v\partial_v f + f L_v)\Phi$, $L_v = v\partial_v\ln\Phi$."""
         if (a, b) not in self._derivs:
-            v = y if b > 0 else x
-            f = self._deriv(a, b - 1) if b > 0 else self._deriv(a - 1, b)
-            # $v\partial_v (f\Phi) = (v\partial_v f + f\, v\partial_v \ln\Phi)\,\Phi$
-            self._derivs[(a, b)] = v * sp.diff(f, v) + f * v * sp.diff(self.log_pgf, v)
+            di, dj = (0, 1) if b > 0 else (1, 0)
+            f = self._deriv(a - di, b - dj)
+            # $v\partial_v f$ by the chain rule: each $L_{i,j}$ turns into the next along $v$
+            moved = sum(
+                (sp.diff(f, s) * _log_symbol(i + di, j + dj) for s, (i, j) in _logs_in(f)),
+                sp.Integer(0),
+            )
+            self._derivs[(a, b)] = sp.expand(moved + f * _log_symbol(di, dj))
         return self._derivs[(a, b)]
+
+    def _log(self, i: int, j: int, x0: sp.Expr) -> sp.Expr:
+        r"""$L_{i,j}$ at $x = x_0$, $y = 1$: $N (x\partial_x)^i (y\partial_y)^j \ln(A/(1-B))$."""
+        key = (i, j, x0)
+        if key not in self._logs:
+            g = self._log_form(i, j)
+            self._logs[key] = N_sym * sp.factor(sp.cancel(g.subs({x: x0, y: 1})))
+        return self._logs[key]
+
+    @cache  # noqa: B019 - one law per rules (episode_law), kept as long as it is
+    def _log_form(self, i: int, j: int) -> sp.Expr:
+        r"""$(x\partial_x)^i (y\partial_y)^j \ln(A/(1-B))$ ($i + j \ge 1$), a rational function."""
+        return self._log_field(i, j).as_expr()
+
+    @cache  # noqa: B019
+    def _log_field(self, i: int, j: int) -> Any:
+        """The same in SymPy's field of rational functions: derivatives without expression swell."""
+        field, block = self._field()
+        if (i, j) in ((1, 0), (0, 1)):  # $v\partial_v \ln F = v F_v / F$
+            v = field.gens[0] if i else field.gens[1]
+            return v * block.diff(v) / block
+        if j > 1 or (j == 1 and i > 0):
+            prev, v = self._log_field(i, j - 1), field.gens[1]
+        else:
+            prev, v = self._log_field(i - 1, j), field.gens[0]
+        return v * prev.diff(v)
+
+    @cache  # noqa: B019
+    def _field(self) -> tuple[Any, Any]:
+        """The field $\\mathbb{Q}(x, y, \text{parameters})$ and the block's PGF in it."""
+        others = sorted(self.block.free_symbols - {x, y}, key=str)
+        field = sp.field([x, y, *others], sp.QQ)[0]
+        return field, field.from_expr(self.block)
 
     def moment(self, a: int, b: int, x0: sp.Expr = sp.S.One) -> sp.Expr:
         r"""$E[x_0^T T^a n_2^b] = (x\partial_x)^a (y\partial_y)^b \Phi |_{x=x_0, y=1}$."""
         key = (a, b, x0)
         if key not in self._moments:
-            at = {x: x0, y: 1}
-            value = self._deriv(a, b).subs(at)  # $f_{a,b}(x_0, 1)$, and $\Phi(1, 1) = 1$
+            f = self._deriv(a, b)
+            value = f.subs({s: self._log(i, j, x0) for s, (i, j) in _logs_in(f)})
             value = sp.factor(sp.cancel(sp.together(value)))
             if x0 != 1:
+                at = {x: x0, y: 1}
                 value *= sp.factor(sp.cancel(self.block.subs(at))) ** N_sym  # $\Phi(x_0, 1)$
             self._moments[key] = value
         return self._moments[key]
@@ -118,6 +161,20 @@ class EpisodeLaw:
     def n2_is_fixed(self) -> bool:
         """Is n_2 the same in every episode (its variance zero)?"""
         return sp.cancel(self.moment(0, 2) - self.moment(0, 1) ** 2) == 0
+
+
+def _log_symbol(i: int, j: int) -> sp.Symbol:
+    r"""The formal symbol for $L_{i,j} = (x\partial_x)^i (y\partial_y)^j \ln\Phi$."""
+    return sp.Symbol(f"L_{{{i},{j}}}")
+
+
+def _logs_in(f: sp.Expr) -> list[tuple[sp.Symbol, tuple[int, int]]]:
+    """The $L_{i,j}$ symbols in ``f``, with their orders."""
+    out = []
+    for s in f.free_symbols:
+        i, j = s.name[3:-1].split(",")
+        out.append((s, (int(i), int(j))))
+    return out
 
 
 @lru_cache(maxsize=64)
