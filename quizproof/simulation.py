@@ -247,11 +247,14 @@ class Planner:
                           threshold=_threshold(test))  # fmt: skip
 
 
-def capped_note(n: int, stderr: float, size: float) -> str:
-    """What a run cut to its budget of ``n`` samples still catches (``size``: the claimed value)."""
+def capped_note(n: int, stderr: float, size: float, how: str = "") -> str:
+    """What a run cut to its budget of ``n`` samples still catches (``size``: the claimed
+    value), or nothing when it still catches the planned 1%."""
     caught = stats.deviation_caught(stderr, alpha=STAGE_ALARM) / size
-    return (f"capped at {n:,} samples: a deviation of {caught:.1%} is caught with probability "
-            f"0.99 (1.0% planned)")  # fmt: skip
+    if caught <= RELATIVE_DEVIATION:
+        return ""
+    return (f"capped at {n:,} samples{how}: a deviation of {caught:.1%} is caught with "
+            f"probability 0.99 ({RELATIVE_DEVIATION:.0%} planned)")  # fmt: skip
 
 
 def _threshold(test: ZTest) -> float | None:

@@ -102,6 +102,8 @@ def test_a_capped_run_says_which_deviation_it_catches():
     caught = deviation_caught(sigma / math.sqrt(pc.episodes), alpha=simulation.STAGE_ALARM) / 2.0
     assert caught > 0.01
     assert f"capped at {simulation.MAX_EPISODES:,} samples: a deviation of {caught:.1%}" in pc.note
+    # a run at its budget that still catches 1% says nothing
+    assert simulation.capped_note(simulation.MAX_EPISODES, 1e-4, 2.0) == ""
     # a quieter quantity is sized below the budget and says nothing
     quiet = simulation.Planner(0, None).decide({}, 2.0, lambda s, n: (2.0, 1 / math.sqrt(n), 1.0))
     assert quiet.episodes < simulation.MAX_EPISODES

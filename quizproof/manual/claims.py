@@ -150,7 +150,7 @@ HEADINGS = {
     "z": "z",
     "samples": "Samples",
     "result": "Result",
-    "note": "What is compared",
+    "note": "Note",
 }
 
 
@@ -179,7 +179,8 @@ def crosscheck_html(quiz: QuizData, claim: Claim) -> str:
             r["note"] = ""
     passed = all(bool(check.get("passed")) for check in checks)
     verdict = "passes" if passed else "<strong>fails</strong>"
-    said = f" {notes.pop()}." if len(notes) == 1 and next(iter(notes)) else ""
+    note = notes.pop() if len(notes) == 1 else ""
+    said = f" {note[:1].upper()}{note[1:]}." if note else ""
     messages = "".join(f"<p>{prose(c['message'])}</p>" for c in checks if c.get("message"))
     return (
         '<details class="qp-crosscheck"><summary><strong>Simulation:</strong> the printed '

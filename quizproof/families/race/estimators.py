@@ -121,8 +121,6 @@ def episode_statistic(
         pc.episodes = ROLLOUT_EPISODES
         sets = "once per step" if kind == "mean.a2c" else "twice per step"
         size = abs(claimed) or abs(pc.estimate) or 1.0
-        pc.note = (
-            capped_note(ROLLOUT_EPISODES, pc.stderr, size)
-            + f", with rollout advantages ({ROLLOUTS} pairs each, {sets})"
-        )
+        how = f" with rollout advantages ({ROLLOUTS} pairs each, {sets})"
+        pc.note = capped_note(ROLLOUT_EPISODES, pc.stderr, size, how)
     return pc
