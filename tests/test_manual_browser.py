@@ -9,6 +9,7 @@ Playwright at 390 px and 1280 px wide, light and dark.  On every page:
 - no horizontal page overflow;
 - no element of the content column overlaps the navigation or the table of contents;
 - no formula wider than its container unless the container scrolls;
+- every collapsed block (``details``) is opened first, so all of this holds inside them too;
 - no raw TeX, no ``NaN``, no ASCII operators (``<=``, ``||``, ``<-``) outside code;
 - every figure has a caption and alt text; every refuted claim an erratum box.
 
@@ -94,6 +95,8 @@ def _serve(folder: Path) -> Iterator[str]:
 
 # Facts of a rendered page, measured in the browser.
 _PAGE_FACTS = r"""() => {
+  // every collapsed block (derivations, cross-checks, notes for authors) measured open
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
   const article = document.querySelector('article') || document.body;
   const copy = article.cloneNode(true);
   copy.querySelectorAll('pre, code, script, style, .headerlink, math').forEach(e => e.remove());

@@ -155,12 +155,15 @@ HEADINGS = {
 
 
 def _table(rows: list[dict[str, str]]) -> str:
-    columns = [k for k in HEADINGS if any(r[k] for r in rows)]
+    """The rows of a cross-check; a row's note (prose) goes on a line of its own under it."""
+    columns = [k for k in HEADINGS if k != "note" and any(r[k] for r in rows)]
     head = "".join(f"<th>{HEADINGS[k]}</th>" for k in columns)
     body = "".join(
         "<tr>" + "".join(f'<td data-label="{HEADINGS[k]}">{r[k]}</td>' for k in columns) + "</tr>"
+        + (f'<tr class="qp-cross__note"><td colspan="{len(columns)}" data-label="Note">'
+           f"{r['note']}</td></tr>" if r["note"] else "")
         for r in rows
-    )
+    )  # fmt: skip
     return (
         f'<div class="qp-scroll"><table class="qp-table qp-cross"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
