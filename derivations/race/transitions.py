@@ -157,16 +157,29 @@ def _converges(condition: sp.Basic, rules: RaceRules) -> bool:
 
 
 @lru_cache(maxsize=64)
-def one_to_go(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, str]:
-    r"""$V_1(t')$ summed over the geometric waiting time: the term, the sum, the check."""
-    g, c = rules.discount, rules.step_reward
-    b1, b0 = goal_coefficients(rules)
+def _geometric_wait(
+    g: sp.Expr, c: sp.Expr, b1: sp.Expr, b0: sp.Expr
+) -> tuple[sp.Expr, sp.Expr, sp.Boolean | None]:
+    """The series of :func:`one_to_go`, summed: its term, its value, and where it converges
+    (None: everywhere).  It depends on the rules only through the discount and the rewards,
+    which many variants share, so it is summed once for all of them."""
     earned = c * k if g == 1 else c * (1 - g**k) / (1 - g)  # $c$ on each of the $k$ actions
     term = q_sym * (1 - q_sym) ** (k - 1) * (earned + g ** (k - 1) * (b1 * (t_prime + k) + b0))
     raw = sp.piecewise_fold(sp.summation(sp.expand(term), (k, 1, sp.oo)))
-    check = "The waiting time is finite with probability one and its series converges."
+    condition = None
     if isinstance(raw, sp.Piecewise):
-        value, condition = raw.args[0]
+        raw, condition = raw.args[0]
+    return term, sp.factor(sp.simplify(raw)), condition
+
+
+@lru_cache(maxsize=64)
+def one_to_go(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, str]:
+    r"""$V_1(t')$ summed over the geometric waiting time: the term, the sum, the check."""
+    term, value, condition = _geometric_wait(
+        rules.discount, rules.step_reward, *goal_coefficients(rules)
+    )
+    check = "The waiting time is finite with probability one and its series converges."
+    if condition is not None:
         if not _converges(condition, rules):
             raise AssertionError(f"cannot show convergence: {condition}")  # pragma: no cover
         check = (
@@ -175,8 +188,7 @@ def one_to_go(rules: RaceRules) -> tuple[sp.Expr, sp.Expr, str]:
             + (" and $0 < \\gamma < 1$" if rules.discounted_symbolically else "")
             + "."
         )
-        raw = value
-    return term, sp.factor(sp.simplify(raw)), check
+    return term, value, check
 
 
 @lru_cache(maxsize=64)
