@@ -33,9 +33,8 @@ from quizproof.printing import latex, rendered, steps_json
 
 VERDICTS = ("verified", "refuted", "circular", "undecided", "invalid", "unsupported")
 DEFAULT_TIMEOUT = float(os.environ.get("QUIZPROOF_TIMEOUT") or 5.0)
-DERIVE_BOUND = (
-    600.0  # seconds a problem's derivations may take on a worker, else left to the parent
-)
+# seconds a problem's derivations may take on a worker, else they are left to the parent
+DERIVE_BOUND = 600.0
 
 
 @dataclass

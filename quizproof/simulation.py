@@ -17,9 +17,9 @@ $n = \lceil ((z_{1-\alpha/4} + z_{0.99})\,\sigma/\delta)^2 \rceil$ samples,
 $\sigma$ the pilot's per-sample standard deviation (inflated by 5% for the
 pilot's own error) and $\delta = 1\%$ of the claimed value, so a claim off by
 1% fails with probability at least $0.99$.  A run is capped at
-:data:`MAX_EPISODES` samples; a capped check says in its note which deviation it
-does catch with probability $0.99$ (the false-alarm rate is unchanged).  A claim passes when every point
-and every member of its chain passes.  A quantity that does not vary (a
+:data:`MAX_EPISODES` samples; a capped check says in its note which deviation
+it does catch with probability $0.99$ (the false-alarm rate is unchanged).  A
+claim passes when every point and every member of its chain passes.  A quantity that does not vary (a
 deterministic transition) is compared exactly, up to float rounding.
 
 One seed fixes every number: the check of claim $c$ draws from
