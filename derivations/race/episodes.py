@@ -85,7 +85,6 @@ class EpisodeLaw:
             geometric = geometric.args[0][0]  # its condition |b| < 1 holds near x = y = 1
         self.block = self.advance_step * geometric.subs(b, self.fail_step)
         self.pgf = self.block**N_sym  # $\Phi(x, y) = (A / (1 - B))^N$
-        self.log_pgf = N_sym * sp.log(self.block)  # $\ln \Phi$
         # $(x\partial_x)^a (y\partial_y)^b \Phi = f_{a,b}\,\Phi$ with $f_{a,b}$ a polynomial in
         # the $L_{i,j} = (x\partial_x)^i (y\partial_y)^j \ln\Phi$, kept as symbols until the
         # end (the two operators commute); $\Phi(1, 1) = 1$.
@@ -126,7 +125,7 @@ class EpisodeLaw:
         if (i, j) in ((1, 0), (0, 1)):  # $v\partial_v \ln F = v F_v / F$
             v = field.gens[0] if i else field.gens[1]
             return v * block.diff(v) / block
-        if j > 1 or (j == 1 and i > 0):
+        if j > 0:  # $y\partial_y$ last, as in $(x\partial_x)^i (y\partial_y)^j$
             prev, v = self._log_field(i, j - 1), field.gens[1]
         else:
             prev, v = self._log_field(i - 1, j), field.gens[0]
@@ -134,7 +133,7 @@ class EpisodeLaw:
 
     @cache  # noqa: B019
     def _field(self) -> tuple[Any, Any]:
-        """The field $\\mathbb{Q}(x, y, \text{parameters})$ and the block's PGF in it."""
+        r"""The field $\mathbb{Q}(x, y, \text{parameters})$ and the block's PGF in it."""
         others = sorted(self.block.free_symbols - {x, y}, key=str)
         field = sp.field([x, y, *others], sp.QQ)[0]
         return field, field.from_expr(self.block)
