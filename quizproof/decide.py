@@ -66,6 +66,8 @@ def _is_zero(diff: sp.Basic, ctx: Context) -> bool:
     if ctx.domain.substitution:
         # The intervals encoded in the symbols (e.g. 0 < lambda < 1 as lambda = 1/(1+u)).
         candidates += [sp.piecewise_fold(c.subs(ctx.domain.substitution)) for c in list(candidates)]
+    if any(_cheap_zero(c) for c in candidates[1:]):  # the domain's forms first: cheap
+        return True
     for candidate in candidates:
         try:
             if sp.simplify(candidate) == 0:
