@@ -10,6 +10,7 @@ PGF and the first-step recursion against each other (two derivations).
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 from functools import cache
 
@@ -27,6 +28,10 @@ from race_exact import (
 from derivations.race import N, NoClosedForm, RaceRules, advantage, estimators, gamma, lam
 from derivations.race import policy_gradient as pg
 from derivations.race.recursion import estimate_moments
+
+# One xdist worker runs this module and test_race_derivations.py (--dist loadgroup in
+# pyproject.toml): they derive the same rule sets, which then stay in that worker's memory.
+pytestmark = pytest.mark.xdist_group("race-derivations")
 
 p = sp.Symbol("p", positive=True)
 r = sp.Symbol("r", positive=True)
@@ -224,22 +229,25 @@ def test_probability_of_a_decrease_by_enumeration(rules, advancing, goal, lv):
     """Sum the probabilities of the episodes whose REINFORCE update is negative."""
     exact = pg.estimator_value(rules, "prob_decrease.reinforce", N=goal, lam=lv)
     other = 3 - advancing
-    g = rules.discount
-    total, horizon = sp.Integer(0), 16
+    # exact rationals: each action's score d/dlambda ln pi(a) and probability, at lv
+    sc = {a: Fraction(str(score(a).subs(lam, lv))) for a in (1, 2)}
+    pi = {2: Fraction(str(lv)), 1: 1 - Fraction(str(lv))}
+    g = Fraction(str(rules.discount))
+    total, horizon = Fraction(0), 16
     for extra in range(horizon + 1):  # extra = number of actions that do not advance
         T = goal + extra
         for places in itertools.combinations(range(T - 1), extra):
             actions = [other if s in places else advancing for s in range(T - 1)] + [advancing]
             last = {"terminal": -T, "success": 1}[rules.reward]
-            update = sum(score(a).subs(lam, lv) for a in actions) * g ** (T - 1) * last
+            update = sum(sc[a] for a in actions) * g ** (T - 1) * last
             if update < 0:
-                total += sp.Mul(*(lv if a == 2 else 1 - lv for a in actions))
+                total += math.prod(pi[a] for a in actions)
     # Beyond the horizon the update keeps the sign it has there (an affine factor in K):
-    p_adv = lv if advancing == 2 else 1 - lv
+    p_adv = pi[advancing]
     tail = 1 - sum(
-        sp.binomial(goal + e - 1, e) * p_adv**goal * (1 - p_adv) ** e for e in range(horizon + 1)
+        math.comb(goal + e - 1, e) * p_adv**goal * (1 - p_adv) ** e for e in range(horizon + 1)
     )
-    assert exact == total + (tail if update < 0 else 0)
+    assert exact == sp.Rational(total + (tail if update < 0 else 0))
 
 
 def test_quiz_probability_of_a_decrease_is_the_incomplete_beta():

@@ -15,6 +15,10 @@ from race_exact import Spec, value_iteration
 from derivations import race
 from derivations.race import N, NoClosedForm, RaceRules, RulesError, gamma, i, lam, t
 
+# One xdist worker runs this module and test_policy_gradient.py (--dist loadgroup in
+# pyproject.toml): they derive the same rule sets, which then stay in that worker's memory.
+pytestmark = pytest.mark.xdist_group("race-derivations")
+
 p = sp.Symbol("p", positive=True)
 M = sp.Symbol("M", integer=True, positive=True)
 THIRD, HALF = sp.Rational(1, 3), sp.Rational(1, 2)
