@@ -19,6 +19,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -169,6 +170,16 @@ def run_bounded(
         gc.unfreeze()
 
 
+class _Expired(BaseException):
+    """The alarm of :func:`time_bound`: a BaseException, so that no ``except Exception`` in
+    the code under the bound (SymPy has many) swallows it."""
+
+
+#: After the bound, the alarm rings again at this interval until the block ends, should a
+#: bare ``except:`` have swallowed one ring.
+RING_AGAIN = 0.5
+
+
 @contextlib.contextmanager
 def time_bound(seconds: float, error: Callable[[], Exception]):
     """Raise ``error()`` if the block runs past ``seconds`` (in a main thread; elsewhere no bound).
@@ -180,13 +191,24 @@ def time_bound(seconds: float, error: Callable[[], Exception]):
         yield
         return
 
-    def stop(signum, frame):
-        raise error()
+    def ring(signum, frame):
+        raise _Expired
 
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def unraisable(what) -> None:
+        # A ring in a finalizer cannot be raised (Python would print it and go on); the
+        # next ring follows, so it is dropped here, and nothing else is.
+        if not isinstance(what.exc_value, _Expired):
+            old_hook(what)
+
+    old_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds, RING_AGAIN)
     try:
         yield
+    except _Expired:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        raise error() from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        sys.unraisablehook = old_hook

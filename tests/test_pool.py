@@ -75,3 +75,60 @@ def test_time_bound_stops_pure_python_work():
 
     with pytest.raises(TimeoutError, match="too long"):
         spin()
+
+
+def test_time_bound_holds_through_code_that_catches_every_exception():
+    """SymPy catches ``Exception`` in many places: the alarm must not end in one of them
+    (it did, and a divergent series held a test run for 15 minutes)."""
+
+    def spin():
+        with time_bound(0.2, lambda: TimeoutError("too long")):
+            while True:
+                try:
+                    while True:
+                        pass
+                except Exception as swallowed:  # noqa: BLE001 - as the code under the bound may
+                    del swallowed
+
+    with pytest.raises(TimeoutError, match="too long"):
+        spin()
+
+
+def test_time_bound_rings_again_after_a_bare_except():
+    rings = []
+
+    def spin():
+        with time_bound(0.1, lambda: TimeoutError("too long")):
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException as ring:  # swallows the first ring
+                    if rings:
+                        raise
+                    rings.append(ring)
+
+    with pytest.raises(TimeoutError, match="too long"):
+        spin()
+    assert len(rings) == 1
+
+
+def test_a_ring_in_a_finalizer_is_not_printed_and_the_bound_holds(capsys):
+    """A ring that lands in a ``__del__`` cannot be raised: Python would print "Exception
+    ignored in" and go on.  The bound drops that one ring and the next one ends the block."""
+
+    class Slow:
+        def __del__(self):
+            end = time.monotonic() + 0.3
+            while time.monotonic() < end:
+                pass
+
+    def spin():
+        with time_bound(0.1, lambda: TimeoutError("too long")):
+            Slow()  # the first ring lands in its finalizer
+            while True:
+                pass
+
+    with pytest.raises(TimeoutError, match="too long"):
+        spin()
+    assert "Exception ignored" not in capsys.readouterr().err
