@@ -137,8 +137,14 @@ def _build_manual(base):
         [zensical, "build", "--clean", "--strict"], cwd=tree,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    config = load_config(str(tree / "mkdocs.yml"), site_dir=str(base / "mkdocs"), strict=True)
-    mkdocs_build(config)  # raises on any warning in strict mode
+    try:
+        config = load_config(str(tree / "mkdocs.yml"), site_dir=str(base / "mkdocs"), strict=True)
+        mkdocs_build(config)  # raises on any warning in strict mode
+    except BaseException:
+        if build_z:
+            build_z.kill()  # leave no build running behind a failed fixture
+            build_z.communicate()
+        raise
     site_z = None
     if build_z:
         output, _ = build_z.communicate(timeout=300)
