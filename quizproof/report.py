@@ -16,6 +16,7 @@ per quiz file, and one :class:`Unusable` per file that could not be read.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -41,8 +42,14 @@ class Unusable:
     message: str
 
 
+def plain(text: str) -> str:
+    """A note written for the manual, for a terminal or a CI log: its math without the
+    ``$...$`` delimiters (TeX, as the printed and derived answers are shown there)."""
+    return re.sub(r"\$([^$]+)\$", r"\1", text)
+
+
 def details(o: Outcome) -> list[str]:
-    """What a reader needs beside a claim's verdict, a line each."""
+    """What a reader needs beside a claim's verdict, a line each (plain text, no ``$``)."""
     out = []
     if o.verdict != "verified":
         out.append(f"printed: {o.answer}")
@@ -54,11 +61,11 @@ def details(o: Outcome) -> list[str]:
         where = f"at {at}: printed" if at else "printed"  # a constant answer needs no point
         out.append(f"{where} gives {cx['claimed']}, derived gives {cx['derived']}")
     if o.slip:
-        out.append(f"likely slip: {o.slip}")
+        out.append(f"likely slip: {plain(o.slip)}")
     if o.message:
-        out.append(o.message)
+        out.append(plain(o.message))
     if o.verdict == "undecided" and o.evidence:
-        out.append(o.evidence)
+        out.append(plain(o.evidence))
     return out
 
 

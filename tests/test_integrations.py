@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli, write_quiz
+from tests.conftest import ROOT, call_cli, run_cli, write_quiz
 
 RIGHT = [("p3c.A.a1", "-1"), ("p3c.A.a2", r"\frac{1}{\lambda} - 1")]
+SERIES_TIMES_TWO = r"\sum_{t=1}^{\infty} \lambda(1 - \lambda)^{t-1}t = \frac{2}{\lambda}"
 WRONG = [("p3b.V", r"-(t + (N - i)\lambda)"), ("p3c.A.a1", "1")]
 
 
@@ -61,6 +62,18 @@ def test_github_annotations_point_at_the_answer_lines(course):
         assert "refuted" in fields["title"]
     assert annotations[0].split("::", 2)[2].startswith("p3b.V is refuted%0Aprinted:")
     assert "broken.toml" in annotations[2]
+
+
+def test_terminal_and_annotations_show_the_slip_without_dollar_signs(tmp_path):
+    """The likely slip is written for the manual (``$2$``); a terminal or a CI log shows its
+    math as the printed answers are shown there, as TeX without the delimiters."""
+    path = write_quiz(tmp_path / "q.toml", [("p3b.series", SERIES_TIMES_TWO)])
+    for args in ((), ("--format", "github")):
+        res = call_cli("check", path, *args)
+        assert res.returncode == 1, res.stderr
+        assert "likely slip: off by the factor 2" in res.stdout
+        assert "is not the derived value" in res.stdout
+        assert "$" not in res.stdout
 
 
 def test_junit_xml_is_valid_and_counts_every_claim(course, tmp_path):
