@@ -209,6 +209,13 @@ def test_bad_ranges_are_rejected_with_one_clear_line(quiz_file, text, phrase):
     assert_one_line_error(call_cli("check", path), "[race.assume]", phrase)
 
 
+def test_an_unknown_key_is_named_with_the_known_ones(quiz_file):
+    res = call_cli("check", quiz_file([("p3d.grad", "0")], extra="[race]\nadvance_prob = '1'\n"))
+    assert_one_line_error(
+        res, "[race]: unknown key(s) advance_prob (known: advance_prob_a1, advance_prob_a2,"
+    )
+
+
 def test_a_range_for_a_symbol_the_rules_do_not_use_is_rejected(quiz_file):
     extra = race_table("0", "1") + "\n[race.assume]\np = '0 < p < 1'\n"
     res = call_cli("check", quiz_file([("p3d.grad", "0")], extra=extra))

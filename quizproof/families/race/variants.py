@@ -28,10 +28,10 @@ from derivations import race
 from derivations.race import N, RaceRules, RulesError, i, lam, t
 from derivations.race import policy_gradient as pg
 from quizproof.families.race.notation import scope_for
-from quizproof.family import Context, Domain, FamilyError
+from quizproof.family import Context, Domain, FamilyError, reject_unknown_keys
 from quizproof.notation import NotationError, Scope, parse
 
-RACE_KEYS = {"advance_prob_a1", "advance_prob_a2", "reward", "discount", "goal", "assume"}
+RACE_KEYS = ("advance_prob_a1", "advance_prob_a2", "reward", "discount", "goal", "assume")
 RESERVED = {"lambda", "i", "t", "e", "pi", "a_1", "a_2", "k", "u", "v", "q", "theta", "j"}
 DEFAULTS = {"advance_prob_a1": "0", "advance_prob_a2": "1", "discount": "1", "goal": "N"}
 
@@ -61,9 +61,7 @@ def rules_from(table: Mapping[str, Any] | None, where: str = "race") -> RaceRule
     """The race rules of a variant table, or the quiz's own rules."""
     if table is None:
         return race.QUIZ_RULES
-    unknown = set(table) - RACE_KEYS
-    if unknown:
-        raise FamilyError(f"[{where}]: unknown key(s) {', '.join(sorted(unknown))}")
+    reject_unknown_keys(table, RACE_KEYS, where)
     new: dict[str, sp.Symbol] = {}
     owner: dict[str, str] = {}  # which kind of value each new symbol stands for
 
