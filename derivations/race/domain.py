@@ -12,6 +12,7 @@ a numeric goal, each $i$ is a case of its own) and $t \ge 0$ stays an integer.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import sympy as sp
 
@@ -85,8 +86,12 @@ def sign(expr: sp.Expr, rules: RaceRules, bounds: Bounds = ()) -> bool | None:
 SIMPLIFY_LIMIT = 150
 
 
+@lru_cache(maxsize=1024)
 def simplest(expr: sp.Expr) -> sp.Expr:
-    """Factored; also simplified first when that is cheap (it can settle more signs)."""
+    """Factored; also simplified first when that is cheap (it can settle more signs).
+
+    Kept per form: a sign proof and its shown steps ask for the same forms.
+    """
     e = sp.factor(expr)
     if sp.count_ops(e) <= SIMPLIFY_LIMIT and e.is_nonnegative is None and e.is_negative is None:
         e = sp.factor(sp.simplify(e))
