@@ -6,7 +6,7 @@ MkDocs-material and by Zensical, served on 127.0.0.1 by a thread of
 Playwright at 390 px and 1280 px wide, light and dark.  On every page:
 
 - no console error, no request leaving 127.0.0.1 (each is recorded from the page's
-  request events, and fails at the host resolver instead of reaching the network),
+  request events, and fails at a closed proxy port instead of reaching the network),
   every image loaded;
 - no horizontal page overflow;
 - no element of the content column overlaps the navigation or the table of contents;
@@ -43,9 +43,10 @@ SHOTS = ROOT / "test-output" / "manual"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
-    # only the test's own server resolves: a request elsewhere fails at once, and the
-    # page's request events record it (watching costs far less than intercepting)
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    # every request but the loopback's (which Chromium never proxies) goes to a closed
+    # port and fails at once, by name or by address; the page's request events record it
+    # (watching costs far less than intercepting each request)
+    "--proxy-server=http://127.0.0.1:9",
 ]  # fmt: skip
 HOW_TO_ENABLE = (
     "browser test of the manual skipped: install Debian's chromium "
