@@ -146,6 +146,19 @@ def test_estimable_terms_are_those_a_sampler_can_evaluate(setting, part):
     assert {n.name for n in derivation.result} == estimable
 
 
+@pytest.mark.parametrize("setting", SETTINGS, ids=IDS)
+def test_the_densities_we_can_evaluate_are_listed_in_one_order(setting):
+    """1(d)'s first step names them in its sentence and sets them as its formula: the same
+    densities in the same order (the formula once followed a set's order, which changed from
+    one process to the next, and with it the manual)."""
+    import re
+
+    (first, *_) = E.estimable_bound_terms(setting).steps
+    in_text = re.findall(r"\$([^$]+)\$", first.text.split("evaluate")[-1])
+    assert [sp.latex(d) for d in first.expr] == in_text
+    assert len(in_text) == 3
+
+
 WRONG_1A = {
     "model for the marginal": -log(E.PRIOR) + log(E.ENC) - log(E.POST),
     "model for the posterior": -log(E.MARG) + log(E.ENC) - log(E.DEC),

@@ -191,9 +191,8 @@ def estimable_derivation(
 ) -> Derivation:
     """Which of ``terms`` a sample mean estimates: those whose integrand is computable."""
     table = estimable(terms, computable)
-    allowed = ", ".join(
-        f"${sp.latex(c.canonical())}$" for c in sorted(computable, key=lambda c: c.__name__)
-    )
+    shown = sorted(computable, key=lambda c: c.__name__)  # one order in text and formula alike
+    allowed = ", ".join(f"${sp.latex(c.canonical())}$" for c in shown)
     steps = [
         Step(
             "Each term is the expectation of its integrand over samples "
@@ -201,7 +200,7 @@ def estimable_derivation(
             + ", so a sample mean estimates it exactly "
             f"when the integrand can be evaluated at each sample. Here we can evaluate {why}: "
             f"{allowed}.",
-            sp.Tuple(*(c.canonical() for c in computable)),
+            sp.Tuple(*(c.canonical() for c in shown)),
         )
     ]
     for t in terms:
