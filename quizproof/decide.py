@@ -30,6 +30,7 @@ from quizproof.model import Claim
 from quizproof.notation import SUBJECT, parse, yes_no
 from quizproof.notation.unknowns import evaluate, marking, restated
 from quizproof.printing import latex
+from quizproof.series import divergent_series
 
 MAX_POINTS = 120  # simple admissible points tried for a counterexample
 RANDOM_POINTS = 120  # then seeded pseudo-random admissible points
@@ -193,6 +194,16 @@ def compare(claimed: sp.Basic, expected: sp.Basic, ctx: Context, seed: int = 0) 
             "counterexample": _counterexample(point, claimed, expected),
             "slip": likely_slip(claimed, expected),
         }
+    found = divergent_series(claimed)  # before any arithmetic: SymPy might try to sum it
+    if found is not None:
+        series, limit = found
+        return {
+            "verdict": "undecided",
+            "message": f"the series ${latex(series)}$ in the answer diverges: its terms "
+            f"tend to ${latex(limit)}$, not $0$",
+            "evidence": "an answer without a finite value can be neither proved equal to the "
+            "derived form nor refuted at a point",
+        }
     if isinstance(claimed, sp.Tuple):
         diffs = [a - b for a, b in zip(claimed, expected, strict=True)]
     else:
@@ -286,8 +297,11 @@ def decide_value(
         if result["verdict"] != "verified":
             if len(members) > 1:
                 which = len(members) - n
-                result["message"] = (
-                    f"member {which} of the chain, ${sp.latex(member)}$, is not the derived value"
+                named = f"member {which} of the chain, ${sp.latex(member)}$"
+                result["message"] = (  # the member's own reason, where it has one
+                    f"{named}: {result['message']}"
+                    if result.get("message")
+                    else f"{named}, is not the derived value"
                 )
             return result
     if restating is not None:

@@ -42,19 +42,17 @@ from numerics.stats import FALSE_ALARM, RELATIVE_DEVIATION, ZTest, samples_neede
 from quizproof.checker import prepare
 from quizproof.family import Context
 from quizproof.model import Claim, Quiz, load_quiz
-from quizproof.notation import SUBJECT, NotationError, parse
-from quizproof.notation.unknowns import marking
+from quizproof.notation import NotationError
 from quizproof.output import Progress
-from quizproof.pool import run_bounded, time_bound
+from quizproof.pool import run_bounded
+
+# A printed answer's values: the families' simulators (and other packages') import them here
+from quizproof.values import NUMBER_BOUND, SimulationError, members, number, show  # noqa: F401
 
 PILOT = 1 << 14
 STAGE_ALARM = FALSE_ALARM / 2  # the pilot's test and the main run's test
 SIGMA_MARGIN = 1.05
 MAX_EPISODES = 1 << 22  # a run's budget of samples
-
-
-class SimulationError(ValueError):
-    """A claim cannot be simulated (its value is not a finite number at a point): it fails."""
 
 
 class NotSimulated(Exception):
@@ -138,55 +136,12 @@ class ClaimCheck:
         return record
 
 
-def labelled(pc: PointCheck, member: sp.Basic, members: list[sp.Basic]) -> PointCheck:
+def labelled(pc: PointCheck, member: sp.Basic, chain: list[sp.Basic]) -> PointCheck:
     """Name the chain member a point tests, when the answer is a chain of several."""
-    if len(members) > 1:
-        k = next(n for n, m in enumerate(members) if m is member)
-        pc.member = f"{k + 1} of {len(members)}"
+    if len(chain) > 1:
+        k = next(n for n, m in enumerate(chain) if m is member)
+        pc.member = f"{k + 1} of {len(chain)}"
     return pc
-
-
-# ---------------------------------------------------------------------------
-# Evaluating a printed answer at a point
-
-
-def show(point: dict[sp.Symbol, sp.Basic]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in point.items())
-
-
-NUMBER_BOUND = 10.0  # seconds to evaluate a printed member at one point (a series may not end)
-
-
-def number(expr: sp.Basic, point: dict[sp.Symbol, sp.Basic]) -> float:
-    """A printed member's value at an exact point, as a float (SimulationError if none)."""
-    why = f"the answer's value at {show(point)} was not computed within {NUMBER_BOUND:g} s"
-    with time_bound(NUMBER_BOUND, lambda: SimulationError(why)):
-        value = expr.subs(point)
-        if value.has(sp.Sum):
-            value = value.doit()
-        if value.free_symbols:
-            names = ", ".join(sorted(str(s) for s in value.free_symbols))
-            raise SimulationError(f"the answer still depends on {names} at a parameter point")
-        z = complex(sp.N(value, 30))
-    if not (math.isfinite(z.real) and abs(z.imag) <= 1e-12 * max(1.0, abs(z.real))):
-        raise SimulationError(f"the answer is not a finite real number at {show(point)}")
-    return z.real
-
-
-def members(claim: Claim, ctx: Context, unknowns: tuple[str, ...] = ()) -> list[sp.Basic]:
-    """The members of a value answer (``X = Y = value``) other than the one naming the subject.
-
-    The ``unknowns`` (quantities the question asks for) are left marked, for the
-    simulator to estimate from their definitions (:mod:`quizproof.notation.unknowns`).
-    """
-    parsed = parse(claim.answer, marking(ctx.scope, unknowns))
-    if any(rel != "=" for rel in parsed.relations):
-        bad = next(rel for rel in parsed.relations if rel != "=")
-        raise NotationError(f"expected a value or a chain of '=', found {bad!r}")
-    out = [m for m in parsed.members if m is not SUBJECT]
-    if not out:
-        raise NotationError("the answer names what is asked but gives no value")
-    return out
 
 
 # ---------------------------------------------------------------------------

@@ -338,12 +338,12 @@ def test_pseudo_random_points_come_from_the_claim_so_verdicts_repeat(quiz_file):
         ("p3d.prob_decrease.reinforce", r"I_\lambda((0, 0), 1)", "invalid", "two numbers"),
         ("p3b.V", r"\sqrt{(i, t)}", "invalid", "tuple"),
         ("p3b.V", r"\sigma()", "invalid", "sigma takes one argument"),
-        # a value SymPy cannot evaluate at a point (a divergent sum) gives no evidence there
-        ("p3b.V", r"V^\pi(\sum_{k=0}^{\infty} 1, 0)", "undecided", "points"),
-        # SymPy's cancel fails inside (AttributeError) on a sum of an unevaluated ceiling
-        ("p3b.V", r"\sum_{k=0}^{\infty} \lceil \sqrt{2} \rceil", "undecided", "points"),
+        # a divergent series has no value: the term test says so before SymPy tries to sum it
+        # (which ended in an AttributeError inside cancel for the unevaluated ceiling)
+        ("p3b.V", r"V^\pi(\sum_{k=0}^{\infty} 1, 0)", "undecided", "terms tend to $1$"),
+        ("p3b.V", r"\sum_{k=0}^{\infty} \lceil \sqrt{2} \rceil", "undecided", "terms tend to $2$"),
         ("p3b.V", r"R((\sum_{k=0}^{\infty} 1, t), a_2)", "invalid", "cannot be evaluated"),
-        ("p3b.V", r"\sqrt{\ln \sum_{k=0}^{\infty} \sum_{k=0}^{\infty} 1}", "undecided", "points"),
+        ("p3b.V", r"\sqrt{\ln \sum_{k=0}^{\infty} \sum_{k=0}^{\infty} 1}", "undecided", "diverges"),
     ],
 )
 def test_answers_that_ended_in_an_internal_error_get_a_verdict(quiz_file, cid, answer, verdict,
@@ -352,6 +352,43 @@ def test_answers_that_ended_in_an_internal_error_get_a_verdict(quiz_file, cid, a
     (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
     assert claim["verdict"] == verdict, claim
     assert fragment in claim["evidence"] + claim["message"], claim
+
+
+def test_a_divergent_series_in_an_answer_is_named_at_once(quiz_file):
+    """Its terms tend to infinity, so the answer has no value: undecided, with the series and
+    its terms' limit named, without waiting out the bound (SymPy, asked to order the
+    product, would try to sum the series with no end)."""
+    answer = r"V^\pi(i, t) = -(t + (N - i)/\lambda) \cdot e^{-\sum_{k=1}^{\infty} \sqrt{k}}"
+    (claim,) = decided(quiz_file([("p3b.V", answer)]))["claims"]
+    assert claim["verdict"] == "undecided", claim
+    assert r"the series $\sum_{k=1}^{\infty} \sqrt{k}$ in the answer diverges" in claim["message"]
+    assert r"tend to $\infty$, not $0$" in claim["message"]
+    assert "time bound" not in claim["evidence"], claim
+
+
+def test_the_term_test_concludes_only_from_a_nonzero_limit():
+    """A series whose terms tend to 0 may still diverge (the harmonic series); one that
+    oscillates, or whose terms hold a parameter, is left to the usual route."""
+    from quizproof.notation.scope import Scope
+    from quizproof.series import divergent_series
+
+    scope = Scope(new_symbol=lambda name: sp.Symbol(name, positive=True))  # x: a parameter
+
+    def found(text):
+        result = divergent_series(parse(text, scope).value)
+        return None if result is None else sp.latex(result[1])
+
+    assert found(r"\sum_{k=1}^{\infty} \sqrt{k}") == r"\infty"
+    assert found(r"\sum_{k=-\infty}^{0} k") == r"-\infty"
+    assert found(r"1 + \sum_{k=0}^{\infty} \frac{k}{k + 1}") == "1"
+    for text in (
+        r"\sum_{k=1}^{\infty} \frac{1}{k}",  # diverges, but its terms tend to 0
+        r"\sum_{k=1}^{\infty} \frac{1}{k^2}",
+        r"\sum_{k=0}^{\infty} (-1)^k",  # no limit: SymPy gives the interval [-1, 1]
+        r"\sum_{k=1}^{\infty} x^k",  # depends on x
+        r"\sum_{k=1}^{10} 1",  # finite
+    ):
+        assert found(text) is None, text
 
 
 def test_a_counterexample_skips_points_where_the_answer_is_undefined(quiz_file):

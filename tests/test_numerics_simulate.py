@@ -296,16 +296,33 @@ def test_simulate_subcommand_is_registered():
     assert "bench" in out.stdout
 
 
+def test_a_divergent_series_in_an_answer_fails_its_claim_at_once(quiz_file):
+    """Its terms do not tend to 0: the answer has no value to estimate, and the claim says so
+    (the other claims are simulated as usual)."""
+    path = quiz_file([
+        ("p3b.V", r"-(t + (N - i)/\lambda) \cdot e^{-\sum_{k=1}^{\infty} \sqrt{k}}"),
+        ("p3c.A.a1", "-1"),
+    ])  # fmt: skip
+    record = simulate_quiz(path, samples=SMALL, seed=1)
+    divergent, right = record["checks"]
+    assert not divergent["passed"]
+    assert divergent["message"] == (
+        r"cannot simulate: the series \sum_{k=1}^{\infty} \sqrt{k} in the answer diverges (its "
+        r"terms tend to \infty, not 0): the answer has no value to estimate"
+    )
+    assert right["passed"], right
+
+
 def test_a_divergent_series_in_an_answer_stops_at_its_bound(monkeypatch):
     """A series SymPy cannot sum does not hold a simulation forever: it fails, with the reason."""
     import sympy as sp
 
     from derivations import race
-    from quizproof import simulation
+    from quizproof import simulation, values
     from quizproof.families.race.notation import scope_for
     from quizproof.notation import parse
 
-    monkeypatch.setattr(simulation, "NUMBER_BOUND", 0.5)
+    monkeypatch.setattr(values, "NUMBER_BOUND", 0.5)
     scope = scope_for(race.QUIZ_RULES)
     value = parse(r"\exp(-\sum_{k=1}^\infty \sqrt{k})", scope).value  # read without evaluating
     point = {sp.Symbol("lambda", positive=True): sp.Rational(1, 2)}

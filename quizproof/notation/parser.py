@@ -115,6 +115,12 @@ class Parser(NameRules):
         for x in (a, b):
             if isinstance(x, sp.Tuple):
                 raise NotationError("a tuple cannot be added or multiplied")
+        if any(isinstance(x, sp.Basic) and x.has(sp.Sum) for x in (a, b)):
+            # Kept as written: to order the terms of a product SymPy may try to sum a series
+            # numerically, with no end for a divergent one (t e^{-\sum_k \sqrt{k}}).  The
+            # checker tests the series first and evaluates afterwards.
+            with sp.evaluate(False):
+                return f(a, b)
         return f(a, b)
 
     def term(self) -> sp.Basic:
