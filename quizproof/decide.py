@@ -27,7 +27,7 @@ import sympy as sp
 from derivations.core import Derivation
 from quizproof.family import Context
 from quizproof.model import Claim
-from quizproof.notation import SUBJECT, parse, yes_no
+from quizproof.notation import NotationError, parse, yes_no
 from quizproof.notation.unknowns import evaluate, marking, restated
 from quizproof.printing import latex
 from quizproof.series import divergent_series
@@ -274,20 +274,12 @@ def decide_value(
     answer that holds only where its value still names one of them restates the
     question: ``circular`` (a wrong one is refuted, which says more).
     """
-    parsed = parse(claim.answer, marking(ctx.scope, unknowns))
-    if any(rel != "=" for rel in parsed.relations):
-        bad = next(rel for rel in parsed.relations if rel != "=")
-        return {
-            "verdict": "invalid",
-            "message": f"expected a value or a chain of '=', found {bad!r}",
-        }
+    parsed = parse(claim.answer, marking(ctx.scope, unknowns))  # unreadable: raises, as ever
+    try:
+        members = parsed.values()
+    except NotationError as err:  # read, but not a value: said as it is, not "cannot read"
+        return {"verdict": "invalid", "message": str(err)}
     expected = derivation.result
-    members = [m for m in parsed.members if m is not SUBJECT]
-    if not members:
-        return {
-            "verdict": "invalid",
-            "message": "the answer names what is asked but gives no value",
-        }
     restating = circular(members[-1], claim)  # decided below: a wrong value is refuted first
     members = [evaluate(m, ctx.scope) for m in members]
     seed = claim_seed(claim)

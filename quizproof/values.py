@@ -16,7 +16,7 @@ import sympy as sp
 
 from quizproof.family import Context
 from quizproof.model import Claim
-from quizproof.notation import SUBJECT, NotationError, parse
+from quizproof.notation import parse
 from quizproof.notation.unknowns import marking
 from quizproof.pool import time_bound
 from quizproof.printing import latex
@@ -56,13 +56,7 @@ def members(claim: Claim, ctx: Context, unknowns: tuple[str, ...] = ()) -> list[
     The ``unknowns`` (quantities the question asks for) are left marked, for the
     simulator to estimate from their definitions (:mod:`quizproof.notation.unknowns`).
     """
-    parsed = parse(claim.answer, marking(ctx.scope, unknowns))
-    if any(rel != "=" for rel in parsed.relations):
-        bad = next(rel for rel in parsed.relations if rel != "=")
-        raise NotationError(f"expected a value or a chain of '=', found {bad!r}")
-    out = [m for m in parsed.members if m is not SUBJECT]
-    if not out:
-        raise NotationError("the answer names what is asked but gives no value")
+    out = parse(claim.answer, marking(ctx.scope, unknowns)).values()
     for member in out:
         found = divergent_series(member)
         if found is not None:

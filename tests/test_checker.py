@@ -354,6 +354,20 @@ def test_answers_that_ended_in_an_internal_error_get_a_verdict(quiz_file, cid, a
     assert fragment in claim["evidence"] + claim["message"], claim
 
 
+@pytest.mark.parametrize(
+    ("cid", "answer", "message"),
+    [
+        ("p3b.V", r"V^\pi(i, t) \le 0", "expected a value or a chain of '=', found '<='"),
+        ("p3a.next.a1", "s_{t+1}", "the answer names what is asked but gives no value"),
+    ],
+)
+def test_an_answer_that_is_not_a_value_is_invalid_with_the_reason(quiz_file, cid, answer,
+                                                                   message):  # fmt: skip
+    """Read, but not a value (nor a chain of '='): invalid, saying why, not "cannot read"."""
+    (claim,) = decided(quiz_file([(cid, answer)]))["claims"]
+    assert (claim["verdict"], claim["message"]) == ("invalid", message), claim
+
+
 def test_a_divergent_series_in_an_answer_is_named_at_once(quiz_file):
     """Its terms tend to infinity, so the answer has no value: undecided, with the series and
     its terms' limit named, without waiting out the bound (SymPy, asked to order the

@@ -8,7 +8,7 @@ from fractions import Fraction
 import sympy as sp
 
 from quizproof.notation.names import NameRules
-from quizproof.notation.scope import Application, Scope
+from quizproof.notation.scope import SUBJECT, Application, Scope
 from quizproof.notation.tokens import (
     MAX_DEPTH,
     MAX_EXPONENT,
@@ -31,6 +31,19 @@ class Parsed:
     def value(self) -> sp.Basic:
         """The last member: what a chain ``X = Y = value`` finally claims."""
         return self.members[-1]
+
+    def values(self) -> list[sp.Basic]:
+        """The members of a value answer ``X = Y = value`` but the one naming what is asked.
+
+        NotationError if a relation is not ``=`` or no member gives a value.
+        """
+        bad = [rel for rel in self.relations if rel != "="]
+        if bad:
+            raise NotationError(f"expected a value or a chain of '=', found {bad[0]!r}")
+        out = [m for m in self.members if m is not SUBJECT]
+        if not out:
+            raise NotationError("the answer names what is asked but gives no value")
+        return out
 
 
 class Parser(NameRules):
