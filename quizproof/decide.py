@@ -30,14 +30,10 @@ from quizproof.model import Claim
 from quizproof.notation import NotationError, parse, yes_no
 from quizproof.notation.unknowns import evaluate, marking, restated
 from quizproof.printing import latex
-from quizproof.series import divergent_series
+from quizproof.series import FAILURES, divergent_series
 
 MAX_POINTS = 120  # simple admissible points tried for a counterexample
 RANDOM_POINTS = 120  # then seeded pseudo-random admissible points
-# What SymPy raises when it cannot handle an expression (an internal AttributeError among
-# them, for a sum of an unevaluated ceiling): a step that fails proves and shows nothing.
-FAILURES = (ArithmeticError, ValueError, TypeError, AttributeError, NotImplementedError,
-            sp.PolynomialError)  # fmt: skip
 
 # ---------------------------------------------------------------------------
 # Deciding one value

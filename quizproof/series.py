@@ -17,9 +17,11 @@ from __future__ import annotations
 import sympy as sp
 from sympy.calculus.accumulationbounds import AccumBounds
 
-# What SymPy's limit may raise on a term it cannot handle: no conclusion.
-_FAILURES = (ArithmeticError, ValueError, TypeError, AttributeError, NotImplementedError,
-             sp.PolynomialError)  # fmt: skip
+# What SymPy raises when it cannot handle an expression (an internal AttributeError among
+# them, for a sum of an unevaluated ceiling): a step that fails proves and shows nothing.
+# The checker (:mod:`quizproof.decide`) catches the same.
+FAILURES = (ArithmeticError, ValueError, TypeError, AttributeError, NotImplementedError,
+            sp.PolynomialError)  # fmt: skip
 
 
 def divergent_series(expr: sp.Basic) -> tuple[sp.Sum, sp.Basic] | None:
@@ -30,8 +32,6 @@ def divergent_series(expr: sp.Basic) -> tuple[sp.Sum, sp.Basic] | None:
     ``expr`` is a printed answer as read, unevaluated: SymPy evaluating
     $e^{-\sum_{k \ge 1} \sqrt{k}}$ may itself try to sum the series.
     """
-    if not isinstance(expr, sp.Basic):
-        return None
     for whole in sorted(expr.atoms(sp.Sum), key=sp.default_sort_key):
         series = sp.Sum(whole.function, whole.limits[0])  # the innermost sum of a multiple one
         k, lower, upper = series.limits[0]
@@ -42,7 +42,7 @@ def divergent_series(expr: sp.Basic) -> tuple[sp.Sum, sp.Basic] | None:
                 continue
             try:
                 limit = sp.limit(series.function, k, end)
-            except _FAILURES:
+            except FAILURES:
                 continue
             if limit.is_number and not limit.has(AccumBounds, sp.Limit) and limit.is_zero is False:
                 return _evaluated(series), _evaluated(limit)
@@ -56,5 +56,5 @@ def _evaluated(expr: sp.Basic) -> sp.Basic:
         if isinstance(expr, sp.Sum):
             return sp.Sum(expr.function.doit(), *expr.limits)
         return expr.doit()
-    except _FAILURES:
+    except FAILURES:
         return expr
